@@ -1,0 +1,3 @@
+from spiral_cli.cli.app import main
+
+main()

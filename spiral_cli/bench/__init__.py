@@ -1,0 +1,1 @@
+"""Speed measurements the project reports: `spiral bench ...`."""

@@ -1,0 +1,51 @@
+"""`spiral bench`: speed figures for this machine."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from spiral_cli.export.files import write_output
+
+app = typer.Typer(help="Measure speed on this machine.", no_args_is_help=True)
+
+
+@app.command("render")
+def render(
+    processes: int = typer.Option(None, "--processes", "-n", help="Processes for the parallel run (default: all cores)."),
+    seconds: float = typer.Option(3.0, "--seconds", help="Time per measurement."),
+    brush: list[str] = typer.Option(["classic/dry_brush", "classic/pen"], "--brush", help="Brushes to measure."),
+    canvas: list[int] = typer.Option([64, 512], "--canvas", help="Canvas sizes in px."),
+    json_path: str = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+) -> None:
+    """Strokes per second, canvas read back after every stroke, in 1 and N processes."""
+    from spiral_cli.bench.render import bench_render, machine
+
+    console = Console()
+    table = Table(title=f"spiral bench render ({os.cpu_count()} cores)")
+    for column in ("brush", "canvas px", "processes", "strokes", "seconds", "strokes/s"):
+        table.add_column(column, justify="left" if column == "brush" else "right")
+
+    def show(result) -> None:
+        console.print(
+            f"  {result.brush} {result.canvas}px x{result.processes}: "
+            f"{result.strokes_per_second:,.0f} strokes/s"
+        )
+        table.add_row(
+            result.brush,
+            str(result.canvas),
+            str(result.processes),
+            str(result.strokes),
+            f"{result.seconds:.2f}",
+            f"{result.strokes_per_second:,.0f}",
+        )
+
+    results = bench_render(tuple(brush), tuple(canvas), processes, seconds, on_result=show)
+    console.print(table)
+    if json_path:
+        report = {"machine": machine(), "results": [r.to_dict() for r in results]}
+        write_output(json_path, (json.dumps(report, indent=1) + "\n").encode())

@@ -1,0 +1,1 @@
+"""Turning stroke programs into files other tools read: PNG, SVG, GIF."""

@@ -1,0 +1,49 @@
+"""The in-memory stroke program."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+Point = tuple[float, float]
+Color = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step of a program, in the program canvas's pixel frame (origin top left, y down).
+
+    A draw is the quadratic Bezier start -> control -> end; a jump lifts the pen and moves
+    it to end. size is the brush diameter in px; pressure is in [0, 1]; color is RGB in
+    [0, 1], or None (black) in grayscale programs."""
+
+    kind: Literal["draw", "jump"]
+    start: Point
+    control: Point
+    end: Point
+    pressure: float
+    size: float
+    color: Color | None = None
+
+    @property
+    def draws(self) -> bool:
+        return self.kind == "draw"
+
+
+@dataclass(frozen=True)
+class StrokeProgram:
+    width: int
+    height: int
+    brush: str
+    color_mode: Literal["grayscale", "color"]
+    actions: tuple[Action, ...] = ()
+    grid: int | None = None  # the action grid it was sampled on, if any
+    source: dict | None = None  # the image it was parsed from and how it maps onto it
+
+    @property
+    def strokes(self) -> tuple[Action, ...]:
+        """The actions that put ink down."""
+        return tuple(a for a in self.actions if a.draws)
+
+    def with_actions(self, actions) -> StrokeProgram:
+        return replace(self, actions=tuple(actions))

@@ -1,0 +1,35 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from spiral_cli.programs import Action, StrokeProgram
+
+
+def ink(rgb: np.ndarray) -> np.ndarray:
+    """Ink in [0, 1] of a white-background canvas (DESIGN section 4)."""
+    return 1.0 - rgb.astype(np.float64).mean(axis=-1) / 255.0
+
+
+@pytest.fixture
+def two_stroke_program() -> StrokeProgram:
+    return StrokeProgram(
+        width=64,
+        height=64,
+        brush="classic/pen",
+        color_mode="grayscale",
+        grid=None,
+        actions=(
+            Action("jump", (0.0, 0.0), (0.0, 0.0), (10.0, 10.0), 0.5, 3.0),
+            Action("draw", (10.0, 10.0), (30.0, 4.0), (50.0, 12.0), 0.9, 3.0),
+            Action("draw", (50.0, 12.0), (56.0, 30.0), (40.0, 50.0), 0.6, 5.0),
+        ),
+    )
+
+
+def run_spiral(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
+    """The real command line in a child process: exit codes and stderr as a user sees them."""
+    return subprocess.run(
+        [sys.executable, "-m", "spiral_cli", *args], capture_output=True, text=True, cwd=cwd, env=env
+    )
