@@ -35,11 +35,13 @@ def _root(
 
 
 def _register_commands() -> None:
-    from spiral_cli.cli import bench, brushes, render
+    from spiral_cli.cli import bench, brushes, evaluate, render, train
 
     app.command("render")(render.render)
     app.command("export")(render.export)
     app.command("brushes")(brushes.brushes)
+    app.command("train")(train.train)
+    app.command("eval")(evaluate.evaluate)
     app.add_typer(bench.app, name="bench")
 
 

@@ -49,3 +49,37 @@ def render(
     if json_path:
         report = {"machine": machine(), "results": [r.to_dict() for r in results]}
         write_output(json_path, (json.dumps(report, indent=1) + "\n").encode())
+
+
+@app.command("train")
+def train(
+    seconds: float = typer.Option(10.0, "--seconds", help="Time per measurement (end to end: 6x this)."),
+    model: list[str] = typer.Option(["default", "paper"], "--model", help="Model sizes to measure."),
+    brush: str = typer.Option("classic/dry_brush", "--brush", help="Painting brush of the actors."),
+    processes: int = typer.Option(None, "--processes", "-n", help="Actor processes for the parallel figures."),
+    json_path: str = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+) -> None:
+    """Env steps/s for actors alone, the learner alone, and a real end-to-end training run."""
+    from spiral_cli.bench.train import actors_alone, end_to_end, learner_alone
+
+    processes = processes or os.cpu_count() or 1
+    console = Console()
+    table = Table(title=f"spiral bench train ({os.cpu_count()} cores, brush {brush})")
+    for column in ("model", "actors x1", f"actors x{processes}", "learner", "end to end"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    figures = []
+    for name in model:
+        row = {
+            "model": name,
+            "actors_1": actors_alone(name, brush, 1, seconds),
+            f"actors_{processes}": actors_alone(name, brush, processes, seconds),
+            "learner": learner_alone(name, seconds),
+            "end_to_end": end_to_end(name, brush, seconds * 6, actors=max(1, processes - 1)),
+        }
+        console.print(f"  {name}: " + ", ".join(f"{k} {v:,.0f}" for k, v in row.items() if k != "model"))
+        figures.append(row)
+        table.add_row(name, *(f"{v:,.0f}" for k, v in row.items() if k != "model"))
+    console.print(table)
+    if json_path:
+        report = {"unit": "env steps/s", "cpus": os.cpu_count(), "brush": brush, "results": figures}
+        write_output(json_path, (json.dumps(report, indent=1) + "\n").encode())

@@ -13,4 +13,23 @@ if PAINT_ENV_ID not in gymnasium.registry:
         vector_entry_point="spiral_cli.envs.paint:PaintVectorEnv",
     )
 
-__all__ = ["PAINT_ENV_ID", "PaintConfig", "PaintEnv", "PaintVectorEnv"]
+# Environment families the trainer can use: options class and batched environment.
+FAMILIES = {"paint": (PaintConfig, PaintVectorEnv)}
+
+
+def env_config(family: str, **options):
+    from spiral_cli.errors import UsageError
+
+    if family not in FAMILIES:
+        raise UsageError(f"--env must be one of {', '.join(FAMILIES)}, got {family!r}")
+    try:
+        return FAMILIES[family][0](**options)
+    except TypeError as exc:
+        raise UsageError(f"bad option for the {family} environment: {exc}") from None
+
+
+def make_vector_env(family: str, num_envs: int, config):
+    return FAMILIES[family][1](num_envs, **config.to_dict())
+
+
+__all__ = ["FAMILIES", "PAINT_ENV_ID", "PaintConfig", "PaintEnv", "PaintVectorEnv", "env_config", "make_vector_env"]

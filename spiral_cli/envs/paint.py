@@ -11,6 +11,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from spiral_cli.envs.components import ActionComponent, components_of
 from spiral_cli.painting.brushes import DEFAULT_BRUSH
 from spiral_cli.painting.painter import Painter
 from spiral_cli.programs.model import Action, StrokeProgram
@@ -29,6 +30,9 @@ class PaintConfig:
     pressure_levels: int = 10
     color_levels: int = 20
 
+    def __post_init__(self):
+        object.__setattr__(self, "brush_sizes", tuple(float(s) for s in self.brush_sizes))  # JSON gives lists
+
     def action_space(self) -> spaces.Dict:
         """Components in the order the agent's decoder samples them."""
         cells = self.grid * self.grid
@@ -42,6 +46,9 @@ class PaintConfig:
         if self.color:
             components.update((k, spaces.Discrete(self.color_levels)) for k in COLOR_KEYS)
         return spaces.Dict(components)
+
+    def action_components(self) -> list[ActionComponent]:
+        return components_of(self.action_space(), {"end": self.grid, "control": self.grid})
 
     def observation_space(self) -> spaces.Dict:
         channels = 3 if self.color else 1
@@ -85,6 +92,10 @@ class PaintConfig:
             color_mode="color" if self.color else "grayscale",
             grid=self.grid,
         )
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return (self.canvas, self.canvas, 3 if self.color else 1)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,62 @@
+"""`spiral train`: train a SPIRAL agent on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from spiral_cli.training.config import REWARDS, TrainConfig
+
+
+def train(
+    data: str = typer.Option(None, "--data", help="mnist:DIR, omniglot:PATH or images:DIR (real images / targets)."),
+    run_dir: Path = typer.Option(Path("runs/spiral"), "--run-dir", help="Where checkpoints, config and logs go."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory where it stopped."),
+    conditional: bool = typer.Option(True, "--conditional/--unconditional", help="Reconstruct targets, or draw freely."),
+    reward: str = typer.Option("discriminator", "--reward", help=f"One of: {', '.join(REWARDS)}."),
+    model: str = typer.Option("default", "--model", help="Network size: default (fast on CPU) or paper."),
+    blind: bool = typer.Option(False, "--blind", help="The agent does not see intermediate canvases."),
+    spectral_norm: bool = typer.Option(False, "--spectral-norm", help="SPIRAL++ discriminator: spectral norm, GAN loss."),
+    actors: int = typer.Option(1, "--actors", help="Actor processes."),
+    envs_per_actor: int = typer.Option(16, "--envs-per-actor", help="Environments each actor steps at once."),
+    minutes: float = typer.Option(60.0, "--minutes", help="Wall-clock budget, warm start included."),
+    updates: int = typer.Option(None, "--updates", help="Stop after this many policy updates."),
+    warm_start: float = typer.Option(0.0, "--warm-start", help="Minutes of behaviour cloning on random synthetic programs first."),
+    brush: str = typer.Option(None, "--brush", help="Painting brush (default classic/dry_brush)."),
+    canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
+    grid: int = typer.Option(None, "--grid", help="Action grid (default 32)."),
+    steps: int = typer.Option(None, "--steps", help="Episode length N (default 20)."),
+    learning_rate: float = typer.Option(3e-4, "--lr", help="Policy learning rate."),
+    entropy_cost: float = typer.Option(0.01, "--entropy", help="Entropy bonus coefficient."),
+    discount: float = typer.Option(0.99, "--discount", help="Discount factor."),
+    batch_size: int = typer.Option(64, "--batch-size", help="Trajectories per update."),
+    stroke_penalty: float = typer.Option(0.0, "--stroke-penalty", help="Penalty per pen-down sequence started."),
+    ink_penalty: float = typer.Option(0.0, "--ink-penalty", help="Penalty for a final canvas without ink."),
+    color_penalty: float = typer.Option(0.0, "--color-penalty", help="Weight of the colour-histogram EMD penalty."),
+    d_ratio: float = typer.Option(1.0, "--d-ratio", help="Discriminator updates per policy update."),
+    checkpoint_minutes: float = typer.Option(3.0, "--checkpoint-minutes", help="Minutes between checkpoints."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Train an agent: actors paint, a discriminator critiques, a learner updates the policy."""
+    from spiral_cli.training.trainer import train as run_training
+
+    if resume is not None:
+        overrides = {"minutes": minutes, "updates": updates}
+        summary = run_training(None, resume, resume=True, overrides=overrides)
+    else:
+        env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
+        model_options = {k: v for k, v in dict(blind=blind, d_spectral_norm=spectral_norm).items() if v}
+        config = TrainConfig(
+            data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
+            env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
+            updates=updates, warm_start_minutes=warm_start, learning_rate=learning_rate,
+            entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
+            stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
+            d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,
+        )
+        summary = run_training(config, run_dir)
+    typer.echo(
+        f"{summary.run_dir}: {summary.updates} updates, {summary.env_steps:,} env steps "
+        f"in {summary.wall_seconds / 60:.1f} min"
+    )

@@ -1,0 +1,135 @@
+"""Datasets as uint8 arrays in the canvas convention: white paper, dark ink, (N, H, W, C).
+
+Grayscale data follow DESIGN section 4: MNIST pixels / 255 are ink, Omniglot's True is
+paper; a canvas pixel is 255 * (1 - ink). Every dataset has a held-out test split that
+training never reads."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from spiral_cli.errors import UsageError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+KINDS = ("mnist", "omniglot", "images")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    images: np.ndarray  # (N, H, W, C) uint8, canvas convention
+
+    @property
+    def color(self) -> bool:
+        return self.images.shape[-1] == 3
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def parse_data_spec(spec: str) -> tuple[str, Path]:
+    """'mnist:DIR', 'omniglot:PATH' or 'images:DIR'."""
+    kind, _, location = spec.partition(":")
+    if kind not in KINDS or not location:
+        raise UsageError(f"--data must be one of {', '.join(k + ':PATH' for k in KINDS)}, got {spec!r}")
+    path = Path(location).expanduser()
+    if not path.exists():
+        raise UsageError(f"--data {spec}: {path} does not exist")
+    return kind, path
+
+
+def load_dataset(spec: str, split: str, canvas: int = 64, color: bool = False, limit: int | None = None) -> Dataset:
+    """The 'train' or 'test' split of a data spec at canvas x canvas."""
+    if split not in ("train", "test"):
+        raise ValueError(split)
+    kind, path = parse_data_spec(spec)
+    loader = {"mnist": _mnist, "omniglot": _omniglot, "images": _images}[kind]
+    ink_or_rgb = loader(path, split, canvas, color, limit)
+    return Dataset(f"{kind}:{split}", ink_or_rgb)
+
+
+def ink_to_canvas(ink: np.ndarray, color: bool) -> np.ndarray:
+    """(N, H, W) ink in [0, 1] -> (N, H, W, C) uint8 canvas."""
+    canvas = np.round(255.0 * (1.0 - np.clip(ink, 0.0, 1.0))).astype(np.uint8)[..., None]
+    return np.repeat(canvas, 3, axis=-1) if color else canvas
+
+
+def _resize_ink(ink: np.ndarray, canvas: int) -> np.ndarray:
+    """Anti-aliased bilinear resampling of (N, h, w) ink to (N, canvas, canvas)."""
+    if ink.shape[1:] == (canvas, canvas):
+        return ink.astype(np.float32)
+    chunks = []
+    for start in range(0, len(ink), 4096):
+        batch = torch.from_numpy(np.asarray(ink[start : start + 4096], np.float32))[:, None]
+        resized = F.interpolate(batch, size=(canvas, canvas), mode="bilinear", antialias=True)
+        chunks.append(resized[:, 0].numpy())
+    return np.concatenate(chunks) if chunks else np.zeros((0, canvas, canvas), np.float32)
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(data[3])]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
+
+
+def _mnist(folder: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
+    stem = "train-images-idx3-ubyte" if split == "train" else "t10k-images-idx3-ubyte"
+    for name in (stem + ".gz", stem):
+        if (folder / name).is_file():
+            digits = _read_idx(folder / name)[:limit]
+            return ink_to_canvas(_resize_ink(digits / 255.0, canvas), color)
+    raise UsageError(f"mnist: {folder} has no {stem}[.gz]")
+
+
+def omniglot_split(characters: int) -> np.ndarray:
+    """Character-wise split: every 5th character (20%) is held out for testing."""
+    return np.arange(characters) % 5 == 4
+
+
+def _omniglot(path: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
+    npz = path / "images_background.npz" if path.is_dir() else path
+    if not npz.is_file():
+        raise UsageError(f"omniglot: {npz} not found (expected images_background.npz)")
+    images = np.load(npz)["images"]  # (characters, drawers, 105, 105) bool, True = paper
+    held_out = omniglot_split(len(images))
+    chosen = images[held_out if split == "test" else ~held_out].reshape(-1, *images.shape[2:])
+    chosen = chosen[_shuffled(len(chosen))][:limit]
+    return ink_to_canvas(_resize_ink((~chosen).astype(np.float32), canvas), color)
+
+
+def _shuffled(count: int) -> np.ndarray:
+    """A fixed permutation, so that --limit takes a spread of characters."""
+    return np.random.default_rng(0).permutation(count)
+
+
+def _is_test_file(path: Path) -> bool:
+    """10% of files, chosen by a hash of the name so the split never changes."""
+    return hashlib.sha1(path.name.encode()).digest()[0] < 26
+
+
+def _images(folder: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = [p for p in files if _is_test_file(p) == (split == "test")][:limit]
+    if not files:
+        raise UsageError(f"images: no {split} images under {folder}")
+    out = []
+    for file in files:
+        with Image.open(file) as image:
+            image = _center_square(image.convert("RGB" if color else "L"))
+            pixels = np.asarray(image.resize((canvas, canvas), Image.BICUBIC))
+        out.append(pixels if color else pixels[..., None])
+    return np.stack(out)
+
+
+def _center_square(image: Image.Image) -> Image.Image:
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return image.crop((left, top, left + side, top + side))

@@ -1,0 +1,1 @@
+"""Turning images into stroke programs with a trained agent."""

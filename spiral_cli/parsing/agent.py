@@ -1,0 +1,78 @@
+"""A trained agent loaded for inference: from a run directory or a shipped checkpoint."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from spiral_cli.agent import Policy
+from spiral_cli.envs import make_vector_env
+from spiral_cli.errors import UsageError
+from spiral_cli.programs.model import StrokeProgram
+from spiral_cli.training.checkpoint import latest_checkpoint
+from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.setup import build_policy
+from spiral_cli.training.trainer import environment_for
+
+SHIPPED = Path(__file__).resolve().parent.parent.parent / "checkpoints"
+
+
+def resolve_checkpoint(name_or_path: str | Path) -> tuple[Path, Path]:
+    """(config.json, policy.safetensors) of a run dir, a checkpoint dir or a shipped name."""
+    path = Path(name_or_path)
+    if not path.exists() and (SHIPPED / str(name_or_path)).is_dir():
+        path = SHIPPED / str(name_or_path)
+    if not path.is_dir():
+        raise UsageError(f"no checkpoint named {name_or_path!r} (see 'spiral checkpoints') and no such directory")
+    weights_dir = latest_checkpoint(path) or path
+    for config_dir in (path, path.parent):
+        if (config_dir / "config.json").is_file() and (weights_dir / "policy.safetensors").is_file():
+            return config_dir / "config.json", weights_dir / "policy.safetensors"
+    raise UsageError(f"{path}: not a spiral checkpoint (needs config.json and policy.safetensors)")
+
+
+@dataclass
+class Agent:
+    config: TrainConfig
+    env: object  # the environment configuration it was trained on
+    policy: Policy
+
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> Agent:
+        config_path, weights_path = resolve_checkpoint(name_or_path)
+        try:
+            config = TrainConfig.from_dict(json.loads(config_path.read_text()))
+        except (OSError, json.JSONDecodeError, TypeError) as exc:
+            raise UsageError(f"{config_path}: unreadable training configuration ({exc})") from None
+        env = environment_for(config)
+        policy = build_policy(config, env.action_components(), env.image_shape)
+        try:
+            policy.load_state_dict(load_file(str(weights_path)))
+        except Exception as exc:  # safetensors raises several types for damaged files
+            raise UsageError(f"{weights_path}: cannot load weights ({exc})") from None
+        policy.eval()
+        return cls(config, env, policy)
+
+    @torch.no_grad()
+    def run(self, targets: np.ndarray | None, count: int | None = None, greedy: bool = False,
+            seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray]:
+        """Run whole episodes: on targets (N, H, W, C) uint8 when conditional, else `count`
+        unconditional samples. Returns the programs and the final canvases."""
+        n = len(targets) if targets is not None else count
+        torch.manual_seed(seed)
+        envs = make_vector_env(self.config.env, n, self.env)
+        observation, _ = envs.reset(seed=seed)
+        target = torch.from_numpy(targets) if targets is not None and self.config.conditional else None
+        canvas = torch.from_numpy(observation["canvas"])
+        state, previous = self.policy.initial_state(n), None
+        for _ in range(self.env.episode_length):
+            core, maps, state = self.policy.step(canvas, target, previous, state)
+            actions, _ = self.policy.sample(core, maps, greedy=greedy)
+            observation, *_ = envs.step({k: v.numpy() for k, v in actions.items()})
+            canvas, previous = torch.from_numpy(observation["canvas"]), actions
+        return envs.programs, observation["canvas"]

@@ -1,0 +1,71 @@
+"""Everything that defines a training run; saved as JSON beside its checkpoints."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+from spiral_cli.errors import UsageError
+
+REWARDS = ("discriminator", "discriminator-step", "l2", "l2-step")
+
+
+@dataclass
+class TrainConfig:
+    env: str = "paint"
+    env_options: dict = field(default_factory=dict)  # e.g. canvas, grid, episode_length, brush
+    data: str | None = None  # mnist:DIR, omniglot:PATH, images:DIR
+    conditional: bool = True
+    model: str = "default"
+    model_options: dict = field(default_factory=dict)
+    reward: str = "discriminator"
+    stroke_penalty: float = 0.0  # per pen-down sequence started (paper, MNIST)
+    ink_penalty: float = 0.0  # for a final canvas without visible ink
+    color_penalty: float = 0.0  # earth mover's distance between colour histograms
+    actors: int = 1
+    envs_per_actor: int = 16
+    batch_size: int = 64  # trajectories per policy update (and per D update)
+    learning_rate: float = 3e-4
+    entropy_cost: float = 0.01
+    value_cost: float = 0.5
+    discount: float = 0.99
+    max_grad_norm: float = 40.0
+    normalize_advantages: bool = True
+    d_learning_rate: float = 1e-4
+    d_beta1: float = 0.5
+    gradient_penalty: float = 10.0
+    d_centering: float = 1.0  # keeps D's mean output over real+fake near 0
+    d_updates_per_policy_update: float = 1.0
+    replay_batches: int = 20
+    warm_start_minutes: float = 0.0  # behaviour cloning of random synthetic programs first
+    synthetic_max_strokes: int = 8
+    minutes: float | None = 60.0
+    updates: int | None = None
+    checkpoint_minutes: float = 3.0
+    seed: int = 0
+
+    @property
+    def uses_discriminator(self) -> bool:
+        return self.reward.startswith("discriminator")
+
+    def validate(self) -> None:
+        if self.reward not in REWARDS:
+            raise UsageError(f"--reward must be one of {', '.join(REWARDS)}, got {self.reward!r}")
+        if self.conditional and self.data is None and self.warm_start_minutes <= 0:
+            raise UsageError("a conditional agent needs --data (or only a --warm-start on synthetic programs)")
+        if self.reward.startswith("l2") and not self.conditional:
+            raise UsageError("the l2 reward needs targets: it is for conditional agents")
+        if self.uses_discriminator and self.data is None:
+            raise UsageError("the discriminator reward needs --data for its real images")
+        if self.batch_size % self.envs_per_actor:
+            raise UsageError("--batch-size must be a multiple of --envs-per-actor")
+        if self.actors < 1:
+            raise UsageError("--actors must be at least 1")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

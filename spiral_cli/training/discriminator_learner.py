@@ -1,0 +1,99 @@
+"""The discriminator learner: real images against final renders from the replay buffer.
+
+WGAN-GP (Gulrajani et al. 2017) with the paper's centering term, or with spectral norm a
+standard GAN loss (SPIRAL++). Runs in its own process at its own rate."""
+
+from __future__ import annotations
+
+import queue
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from spiral_cli.agent import model_config
+from spiral_cli.agent.discriminator import to_ink
+from spiral_cli.training.checkpoint import load_module, save_module
+from spiral_cli.training.setup import Shared, build_discriminator, child_process_init, parent_alive
+
+
+def discriminator_learner_main(shared: Shared, seed: int) -> None:
+    child_process_init(shared, seed)
+    DiscriminatorLearner(shared, seed).run()
+
+
+class DiscriminatorLearner:
+    def __init__(self, shared: Shared, seed: int):
+        self.shared = shared
+        self.config = config = shared.config
+        self.model = build_discriminator(config, shared.image_shape)
+        self.optimizer = torch.optim.Adam(
+            self.model.parameters(), lr=config.d_learning_rate, betas=(config.d_beta1, 0.999)
+        )
+        if shared.resume_from:
+            load_module(self.model, self.optimizer, Path(shared.resume_from), "discriminator")
+        shared.d_weights.publish(self.model)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.spectral = model_config(config.model, **config.model_options).d_spectral_norm
+
+    def run(self) -> None:
+        shared, config = self.shared, self.config
+        while not shared.stop.is_set() and parent_alive(shared):
+            self._serve_commands()
+            allowed = config.d_updates_per_policy_update * max(shared.policy_updates.value, 1)
+            if shared.replay.count.value < config.batch_size or shared.d_updates.value >= allowed:
+                time.sleep(0.01)
+                continue
+            metrics = self._update()
+            shared.d_weights.publish(self.model)
+            with shared.d_updates.get_lock():
+                shared.d_updates.value += 1
+            metrics.update(kind="discriminator", update=shared.d_updates.value)
+            shared.metrics.put(metrics)
+        self._serve_commands()
+
+    def _serve_commands(self) -> None:
+        try:
+            command, argument = self.shared.commands["discriminator"].get_nowait()
+        except queue.Empty:
+            return
+        if command == "save":
+            save_module(self.model, self.optimizer, Path(argument), "discriminator")
+            self.shared.acks.put(("discriminator", self.shared.d_updates.value, None))
+
+    def _batch(self):
+        n = self.config.batch_size
+        renders, targets = self.shared.replay.sample(n, self.generator)
+        if self.config.conditional:
+            return to_ink(targets), to_ink(renders), to_ink(targets)
+        index = torch.randint(len(self.shared.data), (n,), generator=self.generator)
+        return to_ink(self.shared.data[index]), to_ink(renders), None
+
+    def _update(self) -> dict:
+        real, fake, condition = self._batch()
+        d_real, d_fake = self.model(real, condition), self.model(fake, condition)
+        if self.spectral:
+            loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+            penalty = torch.zeros(())
+        else:
+            penalty = self._gradient_penalty(real, fake, condition)
+            centering = torch.cat([d_real, d_fake]).mean() ** 2
+            loss = d_fake.mean() - d_real.mean() + self.config.gradient_penalty * penalty
+            loss = loss + self.config.d_centering * centering
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return {
+            "d_loss": float(loss),
+            "d_real": float(d_real.mean()),
+            "d_fake": float(d_fake.mean()),
+            "gradient_penalty": float(penalty),
+        }
+
+    def _gradient_penalty(self, real, fake, condition):
+        mix = torch.rand(real.shape[0], 1, 1, 1, generator=self.generator)
+        between = (mix * real + (1 - mix) * fake).requires_grad_(True)
+        scores = self.model(between, condition)
+        (gradient,) = torch.autograd.grad(scores.sum(), between, create_graph=True)
+        return ((gradient.flatten(1).norm(dim=1) - 1) ** 2).mean()

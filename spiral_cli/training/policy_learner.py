@@ -1,0 +1,170 @@
+"""The policy learner: A2C with a value baseline and an entropy bonus (or, during a warm
+start, behaviour cloning of synthetic programs), on batches of whole episodes."""
+
+from __future__ import annotations
+
+import queue
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from spiral_cli.training.checkpoint import load_module, save_module
+from spiral_cli.training.rewards import episode_rewards, relative_residual
+from spiral_cli.training.setup import Shared, build_discriminator, build_policy, child_process_init, parent_alive
+
+IMAGE_EVERY = 50  # updates between image grids sent to TensorBoard
+
+
+def policy_learner_main(shared: Shared, seed: int) -> None:
+    child_process_init(shared, seed)
+    learner = PolicyLearner(shared)
+    learner.run()
+
+
+class PolicyLearner:
+    """The learner process: takes batches of slots, updates, publishes weights, checkpoints."""
+
+    def __init__(self, shared: Shared):
+        self.shared = shared
+        config = shared.config
+        policy = build_policy(config, shared.components, shared.image_shape)
+        discriminator = build_discriminator(config, shared.image_shape).eval() if config.uses_discriminator else None
+        self.updater = PolicyUpdater(policy, config, discriminator)
+        if shared.resume_from:
+            load_module(policy, self.updater.optimizer, Path(shared.resume_from), "policy")
+        shared.policy_weights.publish(policy)
+        self.d_version = -1
+        self.slots_per_batch = config.batch_size // config.envs_per_actor
+
+    def run(self) -> None:
+        shared, updater = self.shared, self.updater
+        while not shared.stop.is_set() and parent_alive(shared):
+            self._serve_commands()
+            slots = self._collect()
+            if slots is None:
+                continue
+            synthetic = bool(shared.store.synthetic[slots[0]])
+            batch = shared.store.read(slots)
+            for slot in slots:
+                shared.free_slots.put(slot)
+            if synthetic:
+                metrics = updater.imitate(batch)
+            else:
+                if updater.discriminator is not None:
+                    self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
+                metrics = updater.reinforce(batch)
+                if shared.replay is not None:
+                    shared.replay.add(batch["canvas"][-1], batch["target"])
+            shared.policy_weights.publish(updater.policy)
+            with shared.policy_updates.get_lock():
+                shared.policy_updates.value += 1
+            with shared.env_steps.get_lock():
+                shared.env_steps.value += batch["log_prob"].numel()
+            metrics.update(kind="policy", update=shared.policy_updates.value, synthetic=synthetic)
+            if shared.policy_updates.value % IMAGE_EVERY == 1:
+                metrics["images"] = _side_by_side(batch).numpy()
+            shared.metrics.put(metrics)
+        self._serve_commands()
+
+    def _collect(self) -> list[int] | None:
+        slots = []
+        while len(slots) < self.slots_per_batch:
+            try:
+                slots.append(self.shared.full_slots.get(timeout=0.2))
+            except queue.Empty:
+                self._serve_commands()
+                if self.shared.stop.is_set() or not parent_alive(self.shared):
+                    return None
+        # A batch is all synthetic or all agent-generated; only the phase switch can mix them.
+        kinds = {bool(self.shared.store.synthetic[s]) for s in slots}
+        if len(kinds) > 1:
+            keep = [s for s in slots if not self.shared.store.synthetic[s]]
+            for slot in set(slots) - set(keep):
+                self.shared.free_slots.put(slot)
+            return None if not keep else keep
+        return slots
+
+    def _serve_commands(self) -> None:
+        try:
+            command, argument = self.shared.commands["policy"].get_nowait()
+        except queue.Empty:
+            return
+        if command == "save":
+            save_module(self.updater.policy, self.updater.optimizer, Path(argument), "policy")
+            self.shared.acks.put(("policy", self.shared.policy_updates.value, self.shared.env_steps.value))
+
+
+class PolicyUpdater:
+    """The update maths, free of processes: A2C on episodes, or behaviour cloning."""
+
+    def __init__(self, policy, config, discriminator=None):
+        self.policy, self.config, self.discriminator = policy, config, discriminator
+        self.optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
+
+    def _unroll(self, batch):
+        steps, size = batch["log_prob"].shape
+        target = batch["target"] if self.config.conditional else None
+        core, maps = self.policy.unroll(batch["canvas"][:-1], target, batch["actions"], self.policy.initial_state(size))
+        flat_actions = {k: v.flatten() for k, v in batch["actions"].items()}
+        log_probs, entropies = self.policy.evaluate(core.flatten(0, 1), maps, flat_actions)
+        return core, log_probs.sum(-1).view(steps, size), entropies.sum(-1).view(steps, size)
+
+    def imitate(self, batch) -> dict:
+        """Warm start: maximise the likelihood of the synthetic program's actions."""
+        start = time.perf_counter()
+        _, log_probs, entropy = self._unroll(batch)
+        loss = -log_probs.mean()
+        self._step(loss)
+        return {"bc_loss": loss.item(), "entropy": entropy.mean().item(), "learn_seconds": time.perf_counter() - start}
+
+    def reinforce(self, batch) -> dict:
+        start = time.perf_counter()
+        config = self.config
+        rewards = episode_rewards(batch, config, self.discriminator)
+        returns = _discounted_returns(rewards, config.discount)
+        core, log_probs, entropy = self._unroll(batch)
+        values = self.policy.value_of(core)
+        advantages = (returns - values).detach()
+        if config.normalize_advantages:
+            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-6)
+        policy_loss = -(log_probs * advantages).mean()
+        value_loss = 0.5 * F.mse_loss(values, returns)
+        entropy_loss = -entropy.mean()
+        loss = policy_loss + config.value_cost * value_loss + config.entropy_cost * entropy_loss
+        self._step(loss)
+        strokes = (batch["actions"]["flag"] == 1).float().sum(0).mean()
+        metrics = {
+            "reward": float(rewards.sum(0).mean()),
+            "policy_loss": policy_loss.item(),
+            "value_loss": value_loss.item(),
+            "entropy": entropy.mean().item(),
+            "strokes": float(strokes),
+            "learn_seconds": time.perf_counter() - start,
+        }
+        if config.conditional:
+            metrics["l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"])
+        return metrics
+
+    def _step(self, loss) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.policy.parameters(), self.config.max_grad_norm)
+        self.optimizer.step()
+
+
+def _discounted_returns(rewards: torch.Tensor, discount: float) -> torch.Tensor:
+    returns = torch.zeros_like(rewards)
+    running = torch.zeros(rewards.shape[1])
+    for t in reversed(range(rewards.shape[0])):
+        running = rewards[t] + discount * running
+        returns[t] = running
+    return returns
+
+
+def _side_by_side(batch, count: int = 8) -> torch.Tensor:
+    """(H, 2W, C) uint8 rows of final render beside target, for TensorBoard."""
+    finals, targets = batch["canvas"][-1][:count], batch["target"][:count]
+    rows = [torch.cat([f, t], dim=1) for f, t in zip(finals, targets)]
+    return torch.cat(rows, dim=0)

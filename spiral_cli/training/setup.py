@@ -1,0 +1,64 @@
+"""What the trainer's processes share, and the networks each of them builds."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass, field
+
+import torch
+
+from spiral_cli.agent import Discriminator, Policy, model_config
+from spiral_cli.envs.components import ActionComponent
+from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.shared import ReplayStore, RolloutStore, SharedWeights
+
+WARM_START, REINFORCE = 0, 1
+
+
+@dataclass
+class Shared:
+    """Handed to every child process; holds only shared-memory tensors and mp primitives."""
+
+    config: TrainConfig
+    env_config: object
+    components: list[ActionComponent]
+    image_shape: tuple
+    store: RolloutStore
+    free_slots: object  # queue of slot indices actors may fill
+    full_slots: object  # queue of slot indices ready for the learner
+    policy_weights: SharedWeights
+    d_weights: SharedWeights | None
+    replay: ReplayStore | None
+    data: torch.Tensor | None  # training images (N, H, W, C) uint8
+    stop: object
+    phase: object  # WARM_START or REINFORCE
+    policy_updates: object
+    env_steps: object
+    d_updates: object
+    actor_slots: torch.Tensor  # slot each actor is filling, -1 when none
+    metrics: object
+    commands: dict = field(default_factory=dict)  # learner name -> queue
+    acks: object = None
+    parent_pid: int = 0
+    resume_from: str | None = None
+
+
+def build_policy(config: TrainConfig, components, image_shape) -> Policy:
+    return Policy(components, image_shape[-1], config.conditional, model_config(config.model, **config.model_options))
+
+
+def build_discriminator(config: TrainConfig, image_shape) -> Discriminator:
+    return Discriminator(image_shape[-1], config.conditional, model_config(config.model, **config.model_options))
+
+
+def child_process_init(shared: Shared, seed: int) -> None:
+    """One thread per process (they share 2 cores); Ctrl-C is the parent's to handle."""
+    torch.set_num_threads(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch.manual_seed(seed)
+
+
+def parent_alive(shared: Shared) -> bool:
+    """A trainer killed with SIGKILL leaves its children orphaned: they notice and exit."""
+    return os.getppid() == shared.parent_pid

@@ -1,0 +1,83 @@
+"""Shared-memory structures: rollout slots, published weights, the discriminator's replay."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from spiral_cli.agent.policy import ActionComponent
+
+
+class RolloutStore:
+    """Slots of `batch` complete episodes each, written by actors and read by the learner.
+    Slot indices travel through queues; the pixels never get pickled."""
+
+    def __init__(self, slots: int, steps: int, batch: int, image_shape: tuple, components: list[ActionComponent]):
+        self.slots, self.steps, self.batch = slots, steps, batch
+        self.canvas = torch.zeros((slots, steps + 1, batch, *image_shape), dtype=torch.uint8).share_memory_()
+        self.target = torch.zeros((slots, batch, *image_shape), dtype=torch.uint8).share_memory_()
+        self.actions = {
+            c.name: torch.zeros((slots, steps, batch), dtype=torch.int64).share_memory_() for c in components
+        }
+        self.log_prob = torch.zeros((slots, steps, batch)).share_memory_()
+        self.synthetic = torch.zeros(slots, dtype=torch.bool).share_memory_()
+
+    def read(self, slots: list[int]) -> dict:
+        """Copies of the given slots joined along the batch axis."""
+        index = torch.tensor(slots)
+        join = lambda t: torch.cat(list(t[index]), dim=1)  # (S, T, B, ...) -> (T, S*B, ...)
+        return {
+            "canvas": join(self.canvas),
+            "target": torch.cat(list(self.target[index]), dim=0),
+            "actions": {k: join(v) for k, v in self.actions.items()},
+            "log_prob": join(self.log_prob),
+        }
+
+
+class SharedWeights:
+    """A module's parameters in shared memory with a version number, so that readers copy
+    them only when the writer has published new ones."""
+
+    def __init__(self, module: nn.Module, context):
+        self.tensors = {k: v.detach().clone().share_memory_() for k, v in module.state_dict().items()}
+        self.version = context.Value("q", 0)
+        self.lock = context.Lock()
+
+    def publish(self, module: nn.Module) -> None:
+        with self.lock, torch.no_grad():
+            for key, value in module.state_dict().items():
+                self.tensors[key].copy_(value)
+            self.version.value += 1
+
+    def pull(self, module: nn.Module, seen: int) -> int:
+        """Load into module if newer than `seen`; returns the version now held."""
+        current = self.version.value
+        if current != seen:
+            with self.lock:
+                module.load_state_dict(self.tensors)
+                current = self.version.value
+        return current
+
+
+class ReplayStore:
+    """The last `capacity` final renders (and their targets) for the discriminator."""
+
+    def __init__(self, capacity: int, image_shape: tuple, context):
+        self.capacity = capacity
+        self.renders = torch.zeros((capacity, *image_shape), dtype=torch.uint8).share_memory_()
+        self.targets = torch.zeros((capacity, *image_shape), dtype=torch.uint8).share_memory_()
+        self.count = context.Value("q", 0)
+        self.next = context.Value("q", 0)
+
+    def add(self, renders: torch.Tensor, targets: torch.Tensor) -> None:
+        n = len(renders)
+        start = self.next.value
+        index = (torch.arange(n) + start) % self.capacity
+        self.renders[index] = renders
+        self.targets[index] = targets
+        self.next.value = (start + n) % self.capacity
+        self.count.value = min(self.count.value + n, self.capacity)
+
+    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        index = torch.randint(self.count.value, (n,), generator=generator)
+        return self.renders[index], self.targets[index]

@@ -1,0 +1,248 @@
+"""`spiral train`: starts the actors and learners, watches them, checkpoints, resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.multiprocessing as mp
+
+from spiral_cli.data import load_dataset, parse_data_spec
+from spiral_cli.envs import env_config
+from spiral_cli.errors import SpiralError, UsageError
+from spiral_cli.training.actor import actor_main
+from spiral_cli.training.checkpoint import commit_checkpoint, latest_checkpoint, new_checkpoint_dir, read_state
+from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.discriminator_learner import discriminator_learner_main
+from spiral_cli.training.monitor import Monitor
+from spiral_cli.training.policy_learner import policy_learner_main
+from spiral_cli.training.setup import REINFORCE, WARM_START, Shared, build_discriminator, build_policy
+from spiral_cli.training.shared import ReplayStore, RolloutStore, SharedWeights
+
+ACK_TIMEOUT = 300.0
+
+
+@dataclass
+class TrainSummary:
+    run_dir: Path
+    updates: int
+    env_steps: int
+    wall_seconds: float
+    metrics: dict
+
+
+def prepare_run(config: TrainConfig | None, run_dir: Path, resume: bool, overrides: dict | None = None):
+    """The run's configuration and the checkpoint to resume from (if any)."""
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.json"
+    if resume:
+        if not config_path.exists():
+            raise UsageError(f"{run_dir}: not a training run (no config.json)")
+        saved = TrainConfig.from_dict(json.loads(config_path.read_text()))
+        for key, value in (overrides or {}).items():
+            setattr(saved, key, value)
+        saved.validate()
+        config_path.write_text(saved.to_json())
+        return saved, latest_checkpoint(run_dir)
+    if latest_checkpoint(run_dir) is not None:
+        raise UsageError(f"{run_dir} already holds a run: continue it with --resume, or choose another --run-dir")
+    config.validate()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(config.to_json())
+    return config, None
+
+
+def environment_for(config: TrainConfig):
+    options = dict(config.env_options)
+    if config.data is not None and "color" not in options:
+        options["color"] = parse_data_spec(config.data)[0] == "images"
+    return env_config(config.env, **options)
+
+
+def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overrides: dict | None = None,
+          console=None) -> TrainSummary:
+    run_dir = Path(run_dir)
+    config, checkpoint = prepare_run(config, run_dir, resume, overrides)
+    prior = read_state(checkpoint) if checkpoint else {}
+    env = environment_for(config)
+    data = None
+    if config.data is not None:
+        data = torch.from_numpy(load_dataset(config.data, "train", env.canvas, env.color).images).share_memory_()
+    return Trainer(config, env, data, run_dir, checkpoint, prior, console).run()
+
+
+class Trainer:
+    def __init__(self, config, env, data, run_dir, checkpoint, prior, console):
+        self.config, self.env, self.run_dir = config, env, run_dir
+        self.context = mp.get_context("spawn")  # libmypaint's OpenMP and torch do not survive fork
+        ctx = self.context
+        components = env.action_components()
+        shape = env.image_shape
+        slots_per_batch = config.batch_size // config.envs_per_actor
+        slots = 2 * slots_per_batch + 2 * config.actors
+        policy = build_policy(config, components, shape)
+        d_weights = replay = None
+        if config.uses_discriminator:
+            d_weights = SharedWeights(build_discriminator(config, shape), ctx)
+            replay = ReplayStore(config.replay_batches * config.batch_size, shape, ctx)
+        self.prior_wall = float(prior.get("wall_seconds", 0.0))
+        self.shared = Shared(
+            config=config, env_config=env, components=components, image_shape=shape,
+            store=RolloutStore(slots, env.episode_length, config.envs_per_actor, shape, components),
+            free_slots=ctx.Queue(), full_slots=ctx.Queue(),
+            policy_weights=SharedWeights(policy, ctx), d_weights=d_weights, replay=replay, data=data,
+            stop=ctx.Event(), phase=ctx.Value("i", self._phase(self.prior_wall)),
+            policy_updates=ctx.Value("q", int(prior.get("updates", 0))),
+            env_steps=ctx.Value("q", int(prior.get("env_steps", 0))),
+            d_updates=ctx.Value("q", int(prior.get("d_updates", 0))),
+            actor_slots=torch.full((config.actors,), -1, dtype=torch.int64).share_memory_(),
+            metrics=ctx.Queue(),
+            commands={"policy": ctx.Queue(), "discriminator": ctx.Queue()},
+            acks=ctx.Queue(), parent_pid=os.getpid(),
+            resume_from=str(checkpoint) if checkpoint else None,
+        )
+        for slot in range(slots):
+            self.shared.free_slots.put(slot)
+        self.monitor = Monitor(run_dir, console)
+        self.actors: list = [None] * config.actors
+        self.learners: dict = {}
+        self.seed_counter = config.seed * 1000 + int(prior.get("updates", 0))
+
+    # --- processes ---------------------------------------------------------------------
+    def _next_seed(self) -> int:
+        self.seed_counter += 1
+        return self.seed_counter
+
+    def _start(self, target, *args):
+        process = self.context.Process(target=target, args=(*args, self._next_seed()), daemon=True)
+        process.start()
+        return process
+
+    def _start_actor(self, index: int) -> None:
+        self.actors[index] = self._start(actor_main, index, self.shared)
+
+    def _check_actors(self) -> None:
+        for index, process in enumerate(self.actors):
+            if process.is_alive():
+                continue
+            slot = int(self.shared.actor_slots[index])
+            if slot >= 0:  # it died holding a slot: give the slot back
+                self.shared.actor_slots[index] = -1
+                self.shared.free_slots.put(slot)
+            self.monitor.event(f"actor {index} died (exit code {process.exitcode}); restarting it")
+            self._start_actor(index)
+
+    def _check_learners(self) -> None:
+        for name, process in self.learners.items():
+            if not process.is_alive():
+                raise SpiralError(
+                    f"the {name} learner died (exit code {process.exitcode}); "
+                    f"continue from the last checkpoint with: spiral train --resume {self.run_dir}"
+                )
+
+    # --- budget and phases ---------------------------------------------------------------
+    def _phase(self, wall_seconds: float) -> int:
+        return WARM_START if wall_seconds < self.config.warm_start_minutes * 60 else REINFORCE
+
+    def _finished(self, wall_seconds: float) -> bool:
+        config = self.config
+        if config.minutes is not None and wall_seconds >= config.minutes * 60:
+            return True
+        return config.updates is not None and self.shared.policy_updates.value >= config.updates
+
+    # --- checkpoints ---------------------------------------------------------------------
+    def checkpoint(self, wall_seconds: float) -> Path:
+        shared = self.shared
+        partial = new_checkpoint_dir(self.run_dir, shared.policy_updates.value)
+        waiting = set(self.learners)
+        for name in waiting:
+            shared.commands[name].put(("save", str(partial)))
+        deadline = time.monotonic() + ACK_TIMEOUT
+        counts = {}
+        while waiting:
+            try:
+                name, updates, env_steps = shared.acks.get(timeout=1.0)
+                counts[name] = (updates, env_steps)
+                waiting.discard(name)
+            except queue.Empty:
+                self._check_learners()
+                if time.monotonic() > deadline:
+                    raise SpiralError("learners did not write their checkpoint in time") from None
+        state = {
+            # the counts at the moment each learner saved its weights
+            "updates": counts["policy"][0],
+            "env_steps": counts["policy"][1],
+            "d_updates": counts.get("discriminator", (shared.d_updates.value,))[0],
+            "wall_seconds": round(wall_seconds, 2),
+            "phase": "warm-start" if shared.phase.value == WARM_START else "reinforce",
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "metrics": {k: v for k, v in self.monitor.latest.items() if isinstance(v, (int, float))},
+        }
+        return commit_checkpoint(self.run_dir, partial, state)
+
+    # --- main loop -----------------------------------------------------------------------
+    def run(self) -> TrainSummary:
+        shared, config = self.shared, self.config
+        start = time.monotonic()
+        wall = lambda: self.prior_wall + time.monotonic() - start
+        self.learners["policy"] = self._start(policy_learner_main, shared)
+        if config.uses_discriminator:
+            self.learners["discriminator"] = self._start(discriminator_learner_main, shared)
+        for index in range(config.actors):
+            self._start_actor(index)
+        last_checkpoint = time.monotonic()
+        speed = deque(maxlen=40)
+        with self.monitor:
+            try:
+                while not self._finished(wall()):
+                    self._drain_metrics(wall())
+                    self._check_learners()
+                    self._check_actors()
+                    if shared.phase.value == WARM_START and self._phase(wall()) == REINFORCE:
+                        shared.phase.value = REINFORCE
+                        self.monitor.event("warm start finished: reinforcement learning from here")
+                    if time.monotonic() - last_checkpoint > config.checkpoint_minutes * 60:
+                        self.monitor.event(f"checkpoint {self.checkpoint(wall()).name}")
+                        last_checkpoint = time.monotonic()
+                    speed.append((time.monotonic(), shared.env_steps.value))
+                    rate = _rate(speed)
+                    self.monitor.show(shared.env_steps.value, rate, wall())
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                self.monitor.event("interrupted: saving a checkpoint")
+            finally:
+                self._drain_metrics(wall())
+                final = self.checkpoint(wall()) if all(p.is_alive() for p in self.learners.values()) else None
+                self._shutdown()
+            if final is not None:
+                self.monitor.event(f"saved {final}")
+        return TrainSummary(self.run_dir, shared.policy_updates.value, shared.env_steps.value, wall(),
+                            dict(self.monitor.latest))
+
+    def _drain_metrics(self, wall_seconds: float) -> None:
+        while True:
+            try:
+                metrics = self.shared.metrics.get_nowait()
+            except queue.Empty:
+                return
+            self.monitor.record(metrics, self.shared.env_steps.value, wall_seconds)
+
+    def _shutdown(self) -> None:
+        self.shared.stop.set()
+        for process in [*self.learners.values(), *self.actors]:
+            if process is not None:
+                process.join(timeout=10)
+                if process.is_alive():
+                    process.terminate()
+
+
+def _rate(samples) -> float:
+    if len(samples) < 2 or samples[-1][0] == samples[0][0]:
+        return 0.0
+    return (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])

@@ -1,0 +1,139 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from spiral_cli.envs.paint import PaintConfig
+from spiral_cli.training.checkpoint import latest_checkpoint, load_module, save_module
+from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.synthetic import synthetic_targets
+from spiral_cli.training.trainer import Trainer, environment_for, prepare_run, train
+
+TINY_ENV = {"canvas": 16, "grid": 8, "episode_length": 3, "brush": "classic/pen", "color": False,
+            "brush_sizes": [4.0, 8.0, 16.0]}
+TINY_MODEL = {"input_size": 16, "core_size": 4, "channels": 16, "res_blocks": 1, "hidden": 64,
+              "location_channels": 8, "d_input_size": 16}
+
+
+@pytest.fixture(scope="module")
+def stroke_targets(tmp_path_factory) -> Path:
+    """One-stroke targets rendered by the project itself (no downloaded data)."""
+    folder = tmp_path_factory.mktemp("targets")
+    config = PaintConfig(**TINY_ENV)
+    for index, canvas in enumerate(synthetic_targets(config, 400, seed=1, max_strokes=1)):
+        Image.fromarray(canvas[..., 0]).save(folder / f"{index:04d}.png")
+    return folder
+
+
+def tiny_config(targets: Path, **overrides) -> TrainConfig:
+    settings = dict(
+        data=f"images:{targets}", env_options=TINY_ENV, model_options=TINY_MODEL, reward="l2-step",
+        envs_per_actor=8, batch_size=16, learning_rate=1e-3, minutes=None, checkpoint_minutes=100.0,
+    )
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+def policy_rows(run_dir: Path) -> list[dict]:
+    rows = [json.loads(l) for l in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return [r for r in rows if r["kind"] == "policy"]
+
+
+def test_checkpoint_round_trip_is_safetensors(tmp_path):
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model(torch.randn(5, 3)).sum().backward()
+    optimizer.step()
+    save_module(model, optimizer, tmp_path, "policy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "policy.optimizer.json", "policy.optimizer.safetensors", "policy.safetensors"]
+    load_file(str(tmp_path / "policy.safetensors"))  # plain tensors, no pickle
+    copy = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    copy_optimizer = torch.optim.Adam(copy.parameters(), lr=1e-3)
+    load_module(copy, copy_optimizer, tmp_path, "policy")
+    for a, b in zip(model.parameters(), copy.parameters()):
+        assert torch.equal(a, b)
+    original, loaded = optimizer.state_dict(), copy_optimizer.state_dict()
+    assert torch.equal(original["state"][0]["exp_avg"], loaded["state"][0]["exp_avg"])
+    assert original["param_groups"] == loaded["param_groups"]
+
+
+def test_tiny_problem_l2_drops_within_a_minute(stroke_targets, tmp_path):
+    """24 s of warm start on synthetic programs, then reinforcement with the l2 reward."""
+    run = tmp_path / "run"
+    summary = train(tiny_config(stroke_targets, minutes=1.0, warm_start_minutes=0.4), run)
+    cloning = [r["bc_loss"] for r in policy_rows(run) if "bc_loss" in r]
+    assert len(cloning) > 20 and sum(cloning[-10:]) < sum(cloning[:10]) * 0.7
+    rows = [r for r in policy_rows(run) if "l2_relative" in r]
+    assert len(rows) > 20, "too few updates to judge"
+    first = sum(r["l2_relative"] for r in rows[:10]) / 10
+    last = sum(r["l2_relative"] for r in rows[-10:]) / 10
+    assert last < first - 0.05 and last < 0.5, (first, last)
+    assert latest_checkpoint(run) is not None and summary.updates >= rows[-1]["update"]
+
+
+def test_resume_continues_the_run(stroke_targets, tmp_path):
+    run = tmp_path / "run"
+    first = train(tiny_config(stroke_targets, updates=3), run)
+    assert first.updates >= 3
+    state = json.loads((latest_checkpoint(run) / "state.json").read_text())
+    assert 3 <= state["updates"] <= first.updates
+    second = train(None, run, resume=True, overrides={"updates": state["updates"] + 3})
+    assert second.updates >= state["updates"] + 3
+    updates = [r["update"] for r in policy_rows(run)]
+    restart = next((i for i in range(1, len(updates)) if updates[i] <= updates[i - 1]), None)
+    if restart is not None:  # updates after the last checkpoint are redone from it
+        assert updates[restart] == state["updates"] + 1
+    assert state["updates"] + 3 <= updates[-1] <= second.updates
+
+
+def test_killed_actor_is_restarted(stroke_targets, tmp_path):
+    run = tmp_path / "run"
+    config, _ = prepare_run(tiny_config(stroke_targets, minutes=0.75), run, resume=False)
+    data = torch.from_numpy(__import__("spiral_cli.data", fromlist=["x"]).load_dataset(
+        config.data, "train", 16).images).share_memory_()
+    trainer = Trainer(config, environment_for(config), data, run, None, {}, None)
+    thread = threading.Thread(target=trainer.run)
+    thread.start()
+    deadline = time.time() + 30
+    while trainer.shared.policy_updates.value < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    victim = trainer.actors[0].pid
+    os.kill(victim, signal.SIGKILL)
+    updates_at_kill = trainer.shared.policy_updates.value
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    events = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
+    assert any(e["kind"] == "event" and "actor 0 died" in e["message"] for e in events)
+    assert trainer.shared.policy_updates.value > updates_at_kill + 2
+
+
+def test_sigkilled_trainer_resumes_from_its_last_checkpoint(stroke_targets, tmp_path):
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "spiral_cli", "train", "--data", f"images:{stroke_targets}",
+               "--reward", "l2-step", "--run-dir", str(run), "--checkpoint-minutes", "0.05",
+               "--canvas", "16", "--grid", "8", "--steps", "3", "--brush", "classic/pen",
+               "--envs-per-actor", "8", "--batch-size", "16", "--minutes", "5"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 90
+    while time.time() < deadline and not (run / "latest").exists():
+        time.sleep(0.5)
+    time.sleep(4)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    checkpoint = latest_checkpoint(run)
+    assert checkpoint is not None
+    saved = json.loads((checkpoint / "state.json").read_text())["updates"]
+    logged = max(r["update"] for r in policy_rows(run))
+    assert logged - saved < 40  # lost at most one checkpoint interval (3 s) of updates
+    summary = train(None, run, resume=True, overrides={"updates": saved + 2, "minutes": None})
+    assert summary.updates >= saved + 2
