@@ -28,7 +28,7 @@ def program_file(tmp_path, two_stroke_program):
 
 def test_version_and_help():
     assert run_spiral("--version").stdout.startswith("spiral ")
-    for command in ([], ["render"], ["export"], ["brushes"], ["bench", "render"]):
+    for command in ([], ["render"], ["export"], ["brushes"], ["bench", "render"], ["bench", "train"], ["train"], ["eval"]):
         result = run_spiral(*command, "--help")
         assert result.returncode == 0 and "Usage" in result.stdout
 
