@@ -99,18 +99,13 @@ def _episodes(painter, count):
         painter.rgb()
 
 
-def test_memory_stays_flat_over_many_episodes():
-    painter = Painter(64, 64, "classic/pen")
+@pytest.mark.parametrize(
+    "brush, episodes",
+    [("classic/pen", 10_000), pytest.param("classic/dry_brush", 100_000, marks=pytest.mark.slow)],
+)
+def test_memory_stays_flat_over_many_episodes(brush, episodes):
+    painter = Painter(64, 64, brush)
     _episodes(painter, 2_000)
     before = _rss_mb()
-    _episodes(painter, 10_000)
-    assert _rss_mb() - before < 3
-
-
-@pytest.mark.slow
-def test_memory_stays_flat_over_100k_episodes():
-    painter = Painter(64, 64, "classic/dry_brush")
-    _episodes(painter, 2_000)
-    before = _rss_mb()
-    _episodes(painter, 100_000)
+    _episodes(painter, episodes)
     assert _rss_mb() - before < 3
