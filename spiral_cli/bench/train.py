@@ -89,7 +89,7 @@ def end_to_end(model: str, brush: str, seconds: float, actors: int) -> float:
     rows = [r for r in rows if r["kind"] == "policy"]
     half = [r for r in rows if r["wall_seconds"] >= rows[-1]["wall_seconds"] / 2]
     if len(half) < 2:
-        return 0.0
+        return float("nan")  # too few updates in the time given to measure a rate
     return (half[-1]["env_steps"] - half[0]["env_steps"]) / (half[-1]["wall_seconds"] - half[0]["wall_seconds"])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import typer
@@ -76,9 +77,10 @@ def train(
             "learner": learner_alone(name, seconds),
             "end_to_end": end_to_end(name, brush, seconds * 6, actors=max(1, processes - 1)),
         }
-        console.print(f"  {name}: " + ", ".join(f"{k} {v:,.0f}" for k, v in row.items() if k != "model"))
-        figures.append(row)
-        table.add_row(name, *(f"{v:,.0f}" for k, v in row.items() if k != "model"))
+        shown = {k: "n/a" if math.isnan(v) else f"{v:,.0f}" for k, v in row.items() if k != "model"}
+        console.print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+        figures.append({k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()})
+        table.add_row(name, *shown.values())
     console.print(table)
     if json_path:
         report = {"unit": "env steps/s", "cpus": os.cpu_count(), "brush": brush, "results": figures}
