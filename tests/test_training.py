@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
+from spiral_cli.data import load_dataset
 from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.training.checkpoint import latest_checkpoint, load_module, save_module
 from spiral_cli.training.config import TrainConfig
@@ -99,8 +100,7 @@ def test_resume_continues_the_run(stroke_targets, tmp_path):
 def test_killed_actor_is_restarted(stroke_targets, tmp_path):
     run = tmp_path / "run"
     config, _ = prepare_run(tiny_config(stroke_targets, minutes=0.75), run, resume=False)
-    data = torch.from_numpy(__import__("spiral_cli.data", fromlist=["x"]).load_dataset(
-        config.data, "train", 16).images).share_memory_()
+    data = torch.from_numpy(load_dataset(config.data, "train", 16).images).share_memory_()
     trainer = Trainer(config, environment_for(config), data, run, None, {}, None)
     thread = threading.Thread(target=trainer.run)
     thread.start()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -36,7 +34,6 @@ class Encoder(nn.Module):
     def __init__(self, in_channels: int, action_embed: int, config: ModelConfig):
         super().__init__()
         c = config.channels
-        self.input_size = config.input_size
         self.register_buffer("coords", coordinate_channels(config.input_size), persistent=False)
         stride = config.stem_stride
         self.stem = nn.Conv2d(
@@ -218,6 +215,3 @@ class Policy(nn.Module):
 
     def value_of(self, state):
         return self.value(state)[..., 0]
-
-    def max_entropy(self) -> float:
-        return sum(math.log(c.size) for c in self.components)
