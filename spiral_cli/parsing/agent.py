@@ -28,7 +28,7 @@ def resolve_checkpoint(name_or_path: str | Path) -> tuple[Path, Path]:
     if not path.exists() and (SHIPPED / str(name_or_path)).is_dir():
         path = SHIPPED / str(name_or_path)
     if not path.is_dir():
-        raise UsageError(f"no checkpoint named {name_or_path!r} (see 'spiral checkpoints') and no such directory")
+        raise UsageError(f"no shipped checkpoint named {name_or_path!r} and no such directory")
     weights_dir = latest_checkpoint(path) or path
     for config_dir in (path, path.parent):
         if (config_dir / "config.json").is_file() and (weights_dir / "policy.safetensors").is_file():
