@@ -143,11 +143,11 @@ def test_sigkilled_trainer_resumes_from_its_last_checkpoint(stroke_targets, tmp_
 def test_discriminator_learner_trains_and_is_checkpointed(stroke_targets, tmp_path, reward, spectral):
     run = tmp_path / "run"
     options = dict(TINY_MODEL, d_spectral_norm=spectral)
-    summary = train(tiny_config(stroke_targets, reward=reward, updates=6, model_options=options), run)
+    summary = train(tiny_config(stroke_targets, reward=reward, updates=40, model_options=options), run)
     checkpoint = latest_checkpoint(run)
     state = json.loads((checkpoint / "state.json").read_text())
     assert state["d_updates"] >= 1
     load_file(str(checkpoint / "discriminator.safetensors"))
     rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
     assert any(r["kind"] == "discriminator" and "d_loss" in r for r in rows)
-    assert summary.updates >= 6
+    assert summary.updates >= 40

@@ -5,7 +5,6 @@ standard GAN loss (SPIRAL++). Runs in its own process at its own rate."""
 
 from __future__ import annotations
 
-import queue
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import torch.nn.functional as F
 from spiral_cli.agent import model_config
 from spiral_cli.agent.discriminator import to_ink
 from spiral_cli.training.checkpoint import load_module, save_module
-from spiral_cli.training.setup import Shared, build_discriminator, child_process_init, parent_alive
+from spiral_cli.training.setup import Shared, build_discriminator, child_process_init, parent_alive, serve_commands
 
 
 def discriminator_learner_main(shared: Shared, seed: int) -> None:
@@ -54,13 +53,11 @@ class DiscriminatorLearner:
         self._serve_commands()
 
     def _serve_commands(self) -> None:
-        try:
-            command, argument = self.shared.commands["discriminator"].get_nowait()
-        except queue.Empty:
-            return
-        if command == "save":
-            save_module(self.model, self.optimizer, Path(argument), "discriminator")
-            self.shared.acks.put(("discriminator", self.shared.d_updates.value, None))
+        serve_commands(self.shared, "discriminator", self._save)
+
+    def _save(self, directory: Path) -> tuple[int, None]:
+        save_module(self.model, self.optimizer, directory, "discriminator")
+        return self.shared.d_updates.value, None
 
     def _batch(self):
         n = self.config.batch_size

@@ -50,12 +50,11 @@ class Monitor:
     def record(self, metrics: dict, env_steps: int, wall_seconds: float) -> None:
         images = metrics.pop("images", None)
         kind = metrics.pop("kind")
-        step = env_steps
         for key, value in metrics.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                self.writer.add_scalar(f"{kind}/{key}", value, step)
+                self.writer.add_scalar(f"{kind}/{key}", value, env_steps)
         if images is not None:
-            self.writer.add_image("renders_beside_targets", images, step, dataformats="HWC")
+            self.writer.add_image("renders_beside_targets", images, env_steps, dataformats="HWC")
         row = {"kind": kind, "env_steps": env_steps, "wall_seconds": round(wall_seconds, 2), **metrics}
         self.jsonl.write(json.dumps(row) + "\n")
         if kind == "discriminator":

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from spiral_cli.training.checkpoint import load_module, save_module
 from spiral_cli.training.rewards import episode_rewards, relative_residual
-from spiral_cli.training.setup import Shared, build_discriminator, build_policy, child_process_init, parent_alive
+from spiral_cli.training.setup import Shared, build_discriminator, build_policy, child_process_init, parent_alive, serve_commands
 
 IMAGE_EVERY = 50  # updates between image grids sent to TensorBoard
 
@@ -87,13 +87,11 @@ class PolicyLearner:
         return slots
 
     def _serve_commands(self) -> None:
-        try:
-            command, argument = self.shared.commands["policy"].get_nowait()
-        except queue.Empty:
-            return
-        if command == "save":
-            save_module(self.updater.policy, self.updater.optimizer, Path(argument), "policy")
-            self.shared.acks.put(("policy", self.shared.policy_updates.value, self.shared.env_steps.value))
+        serve_commands(self.shared, "policy", self._save)
+
+    def _save(self, directory: Path) -> tuple[int, int]:
+        save_module(self.updater.policy, self.updater.optimizer, directory, "policy")
+        return self.shared.policy_updates.value, self.shared.env_steps.value
 
 
 class PolicyUpdater:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
@@ -62,3 +64,14 @@ def child_process_init(shared: Shared, seed: int) -> None:
 def parent_alive(shared: Shared) -> bool:
     """A trainer killed with SIGKILL leaves its children orphaned: they notice and exit."""
     return os.getppid() == shared.parent_pid
+
+
+def serve_commands(shared: Shared, name: str, save) -> None:
+    """Answer the trainer's pending command for learner `name`: `save(directory)` writes the
+    learner's part of a checkpoint and returns the counters it saved at, which are acked."""
+    try:
+        command, argument = shared.commands[name].get_nowait()
+    except queue.Empty:
+        return
+    if command == "save":
+        shared.acks.put((name, *save(Path(argument))))
