@@ -17,6 +17,9 @@ from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.training.checkpoint import latest_checkpoint, load_module, save_module
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.synthetic import synthetic_targets
+from spiral_cli.evaluation.reconstruction import score
+from spiral_cli.parsing.agent import Agent
+from spiral_cli.training.setup import build_policy
 from spiral_cli.training.trainer import Trainer, environment_for, prepare_run, train
 
 TINY_ENV = {"canvas": 16, "grid": 8, "episode_length": 3, "brush": "classic/pen", "color": False,
@@ -68,18 +71,28 @@ def test_checkpoint_round_trip_is_safetensors(tmp_path):
     assert original["param_groups"] == loaded["param_groups"]
 
 
+def relative_residual_of(agent, targets) -> float:
+    programs, finals = agent.run(targets, greedy=True)
+    return score(finals, targets, programs, 1.0).relative_residual
+
+
 def test_tiny_problem_l2_drops_within_a_minute(stroke_targets, tmp_path):
-    """24 s of warm start on synthetic programs, then reinforcement with the l2 reward."""
+    """18 s of warm start on synthetic programs, then reinforcement with the l2 reward
+    (a quarter of the batches still cloning synthetic programs)."""
     run = tmp_path / "run"
-    summary = train(tiny_config(stroke_targets, minutes=1.0, warm_start_minutes=0.4), run)
+    config = tiny_config(stroke_targets, minutes=1.0, warm_start_minutes=0.3, imitation_fraction=0.25)
+    summary = train(config, run)
     cloning = [r["bc_loss"] for r in policy_rows(run) if "bc_loss" in r]
     assert len(cloning) > 20 and sum(cloning[-10:]) < sum(cloning[:10]) * 0.7
     rows = [r for r in policy_rows(run) if "l2_relative" in r]
     assert len(rows) > 20, "too few updates to judge"
-    first = sum(r["l2_relative"] for r in rows[:10]) / 10
-    last = sum(r["l2_relative"] for r in rows[-10:]) / 10
-    assert last < first - 0.05 and last < 0.5, (first, last)
+    assert sum(r["l2_relative"] for r in rows[-10:]) / 10 < 0.5, "reinforcement kept the skill"
     assert latest_checkpoint(run) is not None and summary.updates >= rows[-1]["update"]
+    env = environment_for(config)
+    targets = load_dataset(config.data, "test", env.canvas, env.color).images
+    untrained = Agent(config, env, build_policy(config, env.action_components(), env.image_shape).eval())
+    before, after = relative_residual_of(untrained, targets), relative_residual_of(Agent.load(run), targets)
+    assert after < 0.5 and after < before - 0.3, (before, after)
 
 
 def test_resume_continues_the_run(stroke_targets, tmp_path):

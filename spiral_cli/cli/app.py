@@ -35,11 +35,15 @@ def _root(
 
 
 def _register_commands() -> None:
-    from spiral_cli.cli import bench, brushes, evaluate, render, train
+    from spiral_cli.cli import bench, brushes, checkpoints, convert, draw, evaluate, parse, render, train
 
     app.command("render")(render.render)
     app.command("export")(render.export)
     app.command("brushes")(brushes.brushes)
+    app.command("parse")(parse.parse)
+    app.command("convert")(convert.convert)
+    app.command("draw")(draw.draw)
+    app.command("checkpoints")(checkpoints.checkpoints)
     app.command("train")(train.train)
     app.command("eval")(evaluate.evaluate)
     app.add_typer(bench.app, name="bench")

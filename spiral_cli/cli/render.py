@@ -8,8 +8,8 @@ import typer
 
 from spiral_cli.errors import UsageError
 from spiral_cli.export.files import write_output
-from spiral_cli.export.raster import render_gif, render_png, render_scale
-from spiral_cli.export.svg import program_svg
+from spiral_cli.export.outputs import OutputOptions, encode
+from spiral_cli.export.raster import render_png, render_scale
 from spiral_cli.programs import load_program
 
 BRUSH_HELP = "Brush name (see 'spiral brushes') or .myb file; default: the program's brush."
@@ -53,10 +53,7 @@ def export(
     if outputs.count("-") > 1:
         raise UsageError("only one output can go to stdout")
     program = load_program(program_file)
-    raster_scale = render_scale(program, scale, size)
-    if png is not None:
-        write_output(png, render_png(program, raster_scale, brush))
-    if gif is not None:
-        write_output(gif, render_gif(program, raster_scale, brush))
-    if svg is not None:
-        write_output(svg, program_svg(program, color_by_stroke=color_by_stroke).encode())
+    options = OutputOptions(scale, size, brush, color_by_stroke)
+    for format, path in (("png", png), ("gif", gif), ("svg", svg)):
+        if path is not None:
+            write_output(path, encode(program, format, options))

@@ -23,6 +23,18 @@ def train(
     minutes: float = typer.Option(60.0, "--minutes", help="Wall-clock budget, warm start included."),
     updates: int = typer.Option(None, "--updates", help="Stop after this many policy updates."),
     warm_start: float = typer.Option(0.0, "--warm-start", help="Minutes of behaviour cloning on random synthetic programs first."),
+    search: int = typer.Option(
+        0, "--search", help="Actors try K proposals per step on the real painter; the policy imitates the best."
+    ),
+    search_fraction: float = typer.Option(
+        1.0, "--search-fraction", help="With --search: share of episodes searched; the rest is reinforcement."
+    ),
+    teacher: str = typer.Option(
+        None, "--teacher", help="A conditional checkpoint whose searched programs the agent imitates (distillation)."
+    ),
+    imitation: float = typer.Option(
+        0.0, "--imitation", help="Share of batches that keep cloning synthetic programs after the warm start."
+    ),
     brush: str = typer.Option(None, "--brush", help="Painting brush (default classic/dry_brush)."),
     canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
     grid: int = typer.Option(None, "--grid", help="Action grid (default 32)."),
@@ -50,7 +62,9 @@ def train(
         config = TrainConfig(
             data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
             env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
-            updates=updates, warm_start_minutes=warm_start, learning_rate=learning_rate,
+            updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, search_candidates=search,
+            search_fraction=search_fraction, teacher=teacher,
+             learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,

@@ -118,6 +118,16 @@ class _Episode:
         self.painter.execute(action)
         self.actions.append(action)
 
+    def preview(self, scratch: Painter, components: dict) -> np.ndarray:
+        """The canvas this action would give, painted on `scratch`; the episode is untouched."""
+        action = self.config.decode(components, self.painter.position)
+        if not action.draws:
+            return self.canvas()
+        scratch.continue_from(self.painter)
+        scratch.execute(action)
+        rgb = scratch.rgb()
+        return rgb if self.config.color else rgb[..., :1]
+
     def canvas(self) -> np.ndarray:
         rgb = self.painter.rgb()
         return rgb if self.config.color else rgb[..., :1]
@@ -184,6 +194,7 @@ class PaintVectorEnv(VectorEnv):
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._episodes = [_Episode(self.config) for _ in range(num_envs)]
+        self._scratch: Painter | None = None  # where preview() tries actions out
 
     @property
     def programs(self) -> list[StrokeProgram]:
@@ -192,6 +203,17 @@ class PaintVectorEnv(VectorEnv):
     def canvases(self) -> np.ndarray:
         """(num_envs, H, W, C) uint8."""
         return np.stack([e.canvas() for e in self._episodes])
+
+    def preview(self, candidates: dict) -> np.ndarray:
+        """Canvases that K candidate actions per environment would give, without stepping:
+        candidates hold (num_envs, K) arrays; returns (num_envs, K, H, W, C) uint8."""
+        if self._scratch is None:
+            self._scratch = Painter(self.config.canvas, self.config.canvas, self.config.brush)
+        count = next(iter(candidates.values())).shape[1]
+        return np.stack([
+            np.stack([episode.preview(self._scratch, {k: v[i, j] for k, v in candidates.items()}) for j in range(count)])
+            for i, episode in enumerate(self._episodes)
+        ])
 
     def _observations(self) -> dict:
         episodes = self._episodes

@@ -40,13 +40,16 @@ def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float) -> 
     )
 
 
-def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bool = False, seed: int = 0):
-    """Run the agent on the first n test images of `data`; returns the report, targets and finals."""
+def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bool = False, seed: int = 0,
+                   candidates: int = 1):
+    """Run the agent (with best-of-`candidates` search when > 1) on the first n test images
+    of `data`; returns the report, targets and finals."""
     targets = load_dataset(data, "test", agent.env.canvas, agent.env.color, limit=n).images
     start = time.perf_counter()
     programs, finals = [], []
     for offset in range(0, len(targets), batch):
-        p, f = agent.run(targets[offset : offset + batch], greedy=greedy, seed=seed + offset)
+        p, f = agent.run(targets[offset : offset + batch], greedy=greedy, seed=seed + offset,
+                         candidates=candidates)
         programs += p
         finals.append(f)
     finals = np.concatenate(finals)

@@ -62,3 +62,13 @@ def render_gif(
         buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0
     )
     return buffer.getvalue()
+
+
+def image_grid(images: list[np.ndarray], columns: int = 8, pad: int = 2) -> np.ndarray:
+    """(H, W, C) uint8 images in rows of `columns`, on a grey frame; RGB out."""
+    rows = -(-len(images) // columns)
+    blank = np.full_like(images[0], 255)
+    cells = [np.pad(image, ((pad, pad), (pad, pad), (0, 0)), constant_values=128)
+             for image in list(images) + [blank] * (rows * columns - len(images))]
+    grid = np.concatenate([np.concatenate(cells[r * columns : (r + 1) * columns], axis=1) for r in range(rows)])
+    return np.repeat(grid, 3, axis=-1) if grid.shape[-1] == 1 else grid

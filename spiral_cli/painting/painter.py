@@ -37,6 +37,15 @@ class Painter:
         self.brush.move_to(self.surface, 0.0, 0.0)
         self.surface.end()
 
+    def continue_from(self, other: Painter) -> None:
+        """Take another painter's canvas, pen position and pen pressure, to try out an
+        action without touching it. Only the brush's own dynamics start afresh."""
+        self.surface.copy_from(other.surface)
+        self.surface.begin()
+        self._jump(other.position)
+        self.surface.end()
+        self._pen_down_pressure = other._pen_down_pressure
+
     def execute(self, action: Action) -> None:
         self.surface.begin()
         if action.draws:

@@ -100,6 +100,10 @@ class Surface:
             self._tiles[..., channel] = round(value * FIXED_ONE)
         self._tiles[..., 3] = FIXED_ONE
 
+    def copy_from(self, other: Surface) -> None:
+        """Take the pixels of a surface of the same size."""
+        self._tiles[...] = other._tiles
+
     def begin(self) -> None:
         lib().mypaint_surface_begin_atomic(self.ptr)
 

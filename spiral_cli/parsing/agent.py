@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,7 @@ from safetensors.torch import load_file
 from spiral_cli.agent import Policy
 from spiral_cli.envs import make_vector_env
 from spiral_cli.errors import UsageError
+from spiral_cli.parsing.search import ink, search_step
 from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.training.checkpoint import latest_checkpoint
 from spiral_cli.training.config import TrainConfig
@@ -20,6 +21,13 @@ from spiral_cli.training.setup import build_policy
 from spiral_cli.training.trainer import environment_for
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "checkpoints"
+
+
+def shipped_checkpoints() -> list[str]:
+    """Names of the checkpoints that ship in the project's checkpoints/ folder."""
+    if not SHIPPED.is_dir():
+        return []
+    return sorted(p.name for p in SHIPPED.iterdir() if (p / "config.json").is_file())
 
 
 def resolve_checkpoint(name_or_path: str | Path) -> tuple[Path, Path]:
@@ -60,19 +68,26 @@ class Agent:
 
     @torch.no_grad()
     def run(self, targets: np.ndarray | None, count: int | None = None, greedy: bool = False,
-            seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray]:
+            seed: int = 0, candidates: int = 1, steps: int | None = None) -> tuple[list[StrokeProgram], np.ndarray]:
         """Run whole episodes: on targets (N, H, W, C) uint8 when conditional, else `count`
-        unconditional samples. Returns the programs and the final canvases."""
+        unconditional samples. With `candidates` > 1 (conditional only) each step keeps the
+        best of that many proposals; `steps` overrides the episode length. Returns the
+        programs and the final canvases."""
         n = len(targets) if targets is not None else count
         torch.manual_seed(seed)
-        envs = make_vector_env(self.config.env, n, self.env)
+        env = self.env if steps is None else replace(self.env, episode_length=steps)
+        envs = make_vector_env(self.config.env, n, env)
         observation, _ = envs.reset(seed=seed)
         target = torch.from_numpy(targets) if targets is not None and self.config.conditional else None
         canvas = torch.from_numpy(observation["canvas"])
+        target_ink = ink(targets) if target is not None and candidates > 1 else None
         state, previous = self.policy.initial_state(n), None
-        for _ in range(self.env.episode_length):
+        for _ in range(env.episode_length):
             core, maps, state = self.policy.step(canvas, target, previous, state)
-            actions, _ = self.policy.sample(core, maps, greedy=greedy)
+            if target_ink is not None:
+                actions = search_step(self.policy, envs, core, maps, target_ink, candidates)
+            else:
+                actions, _ = self.policy.sample(core, maps, greedy=greedy)
             observation, *_ = envs.step({k: v.numpy() for k, v in actions.items()})
             canvas, previous = torch.from_numpy(observation["canvas"]), actions
         return envs.programs, observation["canvas"]

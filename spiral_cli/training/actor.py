@@ -1,4 +1,6 @@
-"""Actor processes: step a batch of environments with a local copy of the policy."""
+"""Actor processes: step a batch of environments with a local copy of the policy (or,
+during a warm start, replay synthetic programs; with search, let the painter pick among
+the policy's proposals)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,12 @@ import queue
 import numpy as np
 import torch
 
+from spiral_cli.agent import Policy
 from spiral_cli.envs import make_vector_env
+from spiral_cli.errors import UsageError
 from spiral_cli.training.setup import REINFORCE, Shared, build_policy, child_process_init, parent_alive
+from spiral_cli.parsing.search import ink, search_step
+from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC
 from spiral_cli.training.synthetic import synthetic_episode
 
 
@@ -18,6 +24,7 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
     envs = make_vector_env(config.env, config.envs_per_actor, shared.env_config)
     policy = build_policy(config, shared.components, shared.image_shape)
     policy.eval()
+    teacher = load_teacher(config.teacher, shared.components) if config.teacher else None
     rng = np.random.default_rng(seed)
     version = -1
     while not shared.stop.is_set() and parent_alive(shared):
@@ -26,36 +33,68 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
         except queue.Empty:
             continue
         shared.actor_slots[index] = slot
-        if shared.phase.value == REINFORCE:
-            version = shared.policy_weights.pull(policy, version)
-            _act(policy, envs, shared, slot, rng)
-        else:
+        source = _next_source(shared, rng)
+        if source == SYNTHETIC:
             _replay_synthetic(envs, shared, slot, rng)
+        else:
+            version = shared.policy_weights.pull(policy, version)
+            searching = source == SEARCH
+            _act(teacher if searching and teacher else policy, envs, shared, slot, rng, searching)
         shared.full_slots.put(slot)
         shared.actor_slots[index] = -1
 
 
+def _next_source(shared: Shared, rng) -> int:
+    """Who chooses the actions of the next slot: synthetic programs, search, or the policy."""
+    config = shared.config
+    if shared.phase.value != REINFORCE or rng.random() < config.imitation_fraction:
+        return SYNTHETIC
+    if config.search_candidates > 1 and rng.random() < config.search_fraction:
+        return SEARCH
+    return AGENT
+
+
+def load_teacher(checkpoint: str, components) -> Policy:
+    """A trained conditional policy whose searched programs a student imitates."""
+    from spiral_cli.parsing.agent import Agent
+
+    teacher = Agent.load(checkpoint)
+    if [(c.name, c.size) for c in teacher.policy.components] != [(c.name, c.size) for c in components]:
+        raise UsageError(f"--teacher {checkpoint}: its action space differs from this run's environment")
+    if not teacher.config.conditional:
+        raise UsageError(f"--teacher {checkpoint}: the teacher must be a conditional agent")
+    return teacher.policy
+
+
 @torch.no_grad()
-def _act(policy, envs, shared: Shared, slot: int, rng) -> None:
-    store, steps = shared.store, shared.store.steps
+def _act(policy, envs, shared: Shared, slot: int, rng, searching: bool) -> None:
+    """One slot of episodes: the policy samples its actions, or (searching) the painter
+    keeps the best of its proposals for the slot's targets."""
+    store, steps, config = shared.store, shared.store.steps, shared.config
     target = None
-    if shared.config.conditional:
+    if shared.data is not None and (config.conditional or searching):
         target = shared.data[torch.from_numpy(rng.integers(len(shared.data), size=envs.num_envs))]
         store.target[slot] = target
+    target_ink = ink(target.numpy()) if searching else None
     observation, _ = envs.reset()
     canvas = torch.from_numpy(observation["canvas"])
     state, previous = policy.initial_state(envs.num_envs), None
     for t in range(steps):
         store.canvas[slot, t] = canvas
-        core, maps, state = policy.step(canvas, target, previous, state)
-        actions, log_prob = policy.sample(core, maps)
+        core, maps, state = policy.step(canvas, target if policy.conditional else None, previous, state)
+        if searching:
+            actions = search_step(policy, envs, core, maps, target_ink, config.search_candidates,
+                                  config.search_temperature)
+            log_prob = torch.zeros(len(core))
+        else:
+            actions, log_prob = policy.sample(core, maps)
         for name, value in actions.items():
             store.actions[name][slot, t] = value
         store.log_prob[slot, t] = log_prob
         observation, *_ = envs.step({k: v.numpy() for k, v in actions.items()})
         canvas, previous = torch.from_numpy(observation["canvas"]), actions
     store.canvas[slot, steps] = canvas
-    store.synthetic[slot] = False
+    store.source[slot] = SEARCH if searching else AGENT
 
 
 def _replay_synthetic(envs, shared: Shared, slot: int, rng) -> None:
@@ -75,4 +114,4 @@ def _replay_synthetic(envs, shared: Shared, slot: int, rng) -> None:
     store.canvas[slot, steps] = final
     store.target[slot] = final
     store.log_prob[slot] = 0.0
-    store.synthetic[slot] = True
+    store.source[slot] = SYNTHETIC

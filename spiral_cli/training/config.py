@@ -39,6 +39,11 @@ class TrainConfig:
     replay_batches: int = 20
     warm_start_minutes: float = 0.0  # behaviour cloning of random synthetic programs first
     synthetic_max_strokes: int = 8
+    search_candidates: int = 0  # > 1: actors pick the best of K proposals, the policy imitates them
+    search_fraction: float = 1.0  # share of the policy's episodes replaced by search after the warm start
+    teacher: str | None = None  # a conditional checkpoint that proposes in search instead of the policy
+    search_temperature: float = 1.5  # proposals sampled flatter than the policy, so imitation keeps them diverse
+    imitation_fraction: float = 0.0  # share of batches that stay behaviour cloning after the warm start
     minutes: float | None = 60.0
     updates: int | None = None
     checkpoint_minutes: float = 3.0
@@ -59,6 +64,12 @@ class TrainConfig:
             raise UsageError("the discriminator reward needs --data for its real images")
         if self.batch_size % self.envs_per_actor:
             raise UsageError("--batch-size must be a multiple of --envs-per-actor")
+        if not 0.0 <= self.imitation_fraction < 1.0:
+            raise UsageError("--imitation must be in [0, 1)")
+        if self.search_candidates > 1 and not (self.data and (self.conditional or self.teacher)):
+            raise UsageError("--search needs --data targets, and a conditional agent or a --teacher")
+        if self.teacher and self.search_candidates < 2:
+            raise UsageError("--teacher needs --search K (K >= 2)")
         if self.actors < 1:
             raise UsageError("--actors must be at least 1")
 

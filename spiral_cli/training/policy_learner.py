@@ -1,5 +1,6 @@
-"""The policy learner: A2C with a value baseline and an entropy bonus (or, during a warm
-start, behaviour cloning of synthetic programs), on batches of whole episodes."""
+"""The policy learner: A2C with a value baseline and an entropy bonus on the policy's own
+episodes, behaviour cloning on a teacher's (synthetic programs, or search), in batches of
+whole episodes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ import torch
 import torch.nn.functional as F
 
 from spiral_cli.training.checkpoint import load_module, save_module
+from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC
 from spiral_cli.training.rewards import episode_rewards, relative_residual
-from spiral_cli.training.setup import Shared, build_discriminator, build_policy, child_process_init, parent_alive, serve_commands
+from spiral_cli.training.setup import (
+    REINFORCE, Shared, build_discriminator, build_policy, child_process_init, parent_alive, serve_commands,
+)
 
+SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", SEARCH: "search"}
 IMAGE_EVERY = 50  # updates between image grids sent to TensorBoard
 
 
@@ -37,6 +42,7 @@ class PolicyLearner:
         shared.policy_weights.publish(policy)
         self.d_version = -1
         self.slots_per_batch = config.batch_size // config.envs_per_actor
+        self.pending: dict[int, list[int]] = {source: [] for source in SOURCES}  # filled slots by source
 
     def run(self) -> None:
         shared, updater = self.shared, self.updater
@@ -45,12 +51,15 @@ class PolicyLearner:
             slots = self._collect()
             if slots is None:
                 continue
-            synthetic = bool(shared.store.synthetic[slots[0]])
+            source = int(shared.store.source[slots[0]])
             batch = shared.store.read(slots)
             for slot in slots:
                 shared.free_slots.put(slot)
-            if synthetic:
-                metrics = updater.imitate(batch)
+            if source == SYNTHETIC:
+                metrics = updater.imitate(batch, "bc_loss")
+            elif source == SEARCH:
+                metrics = updater.imitate(batch, "search_loss")
+                metrics["search_l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"])
             else:
                 if updater.discriminator is not None:
                     self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
@@ -62,29 +71,31 @@ class PolicyLearner:
                 shared.policy_updates.value += 1
             with shared.env_steps.get_lock():
                 shared.env_steps.value += batch["log_prob"].numel()
-            metrics.update(kind="policy", update=shared.policy_updates.value, synthetic=synthetic)
+            metrics.update(kind="policy", update=shared.policy_updates.value, source=SOURCES[source])
             if shared.policy_updates.value % IMAGE_EVERY == 1:
                 metrics["images"] = _side_by_side(batch).numpy()
             shared.metrics.put(metrics)
         self._serve_commands()
 
     def _collect(self) -> list[int] | None:
-        slots = []
-        while len(slots) < self.slots_per_batch:
+        """A batch of slots from one source: synthetic programs, search, or the policy itself."""
+        if self.shared.phase.value == REINFORCE and not self.shared.config.imitation_fraction:
+            for slot in self.pending[SYNTHETIC]:  # left over from the warm start: no longer wanted
+                self.shared.free_slots.put(slot)
+            self.pending[SYNTHETIC].clear()
+        while True:
+            for slots in self.pending.values():
+                if len(slots) >= self.slots_per_batch:
+                    batch, slots[:] = slots[: self.slots_per_batch], slots[self.slots_per_batch :]
+                    return batch
             try:
-                slots.append(self.shared.full_slots.get(timeout=0.2))
+                slot = self.shared.full_slots.get(timeout=0.2)
             except queue.Empty:
                 self._serve_commands()
                 if self.shared.stop.is_set() or not parent_alive(self.shared):
                     return None
-        # A batch is all synthetic or all agent-generated; only the phase switch can mix them.
-        kinds = {bool(self.shared.store.synthetic[s]) for s in slots}
-        if len(kinds) > 1:
-            keep = [s for s in slots if not self.shared.store.synthetic[s]]
-            for slot in set(slots) - set(keep):
-                self.shared.free_slots.put(slot)
-            return None if not keep else keep
-        return slots
+                continue
+            self.pending[int(self.shared.store.source[slot])].append(slot)
 
     def _serve_commands(self) -> None:
         serve_commands(self.shared, "policy", self._save)
@@ -109,13 +120,13 @@ class PolicyUpdater:
         log_probs, entropies = self.policy.evaluate(core.flatten(0, 1), maps, flat_actions)
         return core, log_probs.sum(-1).view(steps, size), entropies.sum(-1).view(steps, size)
 
-    def imitate(self, batch) -> dict:
-        """Warm start: maximise the likelihood of the synthetic program's actions."""
+    def imitate(self, batch, name: str = "bc_loss") -> dict:
+        """Maximise the likelihood of a teacher's actions (synthetic programs or search)."""
         start = time.perf_counter()
         _, log_probs, entropy = self._unroll(batch)
         loss = -log_probs.mean()
         self._step(loss)
-        return {"bc_loss": loss.item(), "entropy": entropy.mean().item(), "learn_seconds": time.perf_counter() - start}
+        return {name: loss.item(), "entropy": entropy.mean().item(), "learn_seconds": time.perf_counter() - start}
 
     def reinforce(self, batch) -> dict:
         start = time.perf_counter()
@@ -126,7 +137,8 @@ class PolicyUpdater:
         values = self.policy.value_of(core)
         advantages = (returns - values).detach()
         if config.normalize_advantages:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-6)
+            # The floor keeps noise from being blown up when every episode earned the same.
+            advantages = (advantages - advantages.mean()) / advantages.std().clamp_min(1e-2)
         policy_loss = -(log_probs * advantages).mean()
         value_loss = 0.5 * F.mse_loss(values, returns)
         entropy_loss = -entropy.mean()

@@ -8,6 +8,9 @@ from torch import nn
 from spiral_cli.agent.policy import ActionComponent
 
 
+AGENT, SYNTHETIC, SEARCH = 0, 1, 2  # who chose a slot's actions: the policy (reinforce) or a teacher (imitate)
+
+
 class RolloutStore:
     """Slots of `batch` complete episodes each, written by actors and read by the learner.
     Slot indices travel through queues; the pixels never get pickled."""
@@ -20,7 +23,7 @@ class RolloutStore:
             c.name: torch.zeros((slots, steps, batch), dtype=torch.int64).share_memory_() for c in components
         }
         self.log_prob = torch.zeros((slots, steps, batch)).share_memory_()
-        self.synthetic = torch.zeros(slots, dtype=torch.bool).share_memory_()
+        self.source = torch.zeros(slots, dtype=torch.int8).share_memory_()  # AGENT, SYNTHETIC or SEARCH
 
     def read(self, slots: list[int]) -> dict:
         """Copies of the given slots joined along the batch axis."""

@@ -16,7 +16,7 @@ import torch.multiprocessing as mp
 from spiral_cli.data import load_dataset, parse_data_spec
 from spiral_cli.envs import env_config
 from spiral_cli.errors import SpiralError, UsageError
-from spiral_cli.training.actor import actor_main
+from spiral_cli.training.actor import actor_main, load_teacher
 from spiral_cli.training.checkpoint import commit_checkpoint, latest_checkpoint, new_checkpoint_dir, read_state
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.discriminator_learner import discriminator_learner_main
@@ -71,6 +71,8 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     config, checkpoint = prepare_run(config, run_dir, resume, overrides)
     prior = read_state(checkpoint) if checkpoint else {}
     env = environment_for(config)
+    if config.teacher:
+        load_teacher(config.teacher, env.action_components())  # fail here, not in every actor
     data = None
     if config.data is not None:
         data = torch.from_numpy(load_dataset(config.data, "train", env.canvas, env.color).images).share_memory_()

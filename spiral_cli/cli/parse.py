@@ -1,0 +1,76 @@
+"""`spiral parse`: images to stroke programs, SVG, PNG or GIF with a trained agent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from spiral_cli.errors import UsageError
+from spiral_cli.export.files import write_output
+from spiral_cli.export.outputs import FORMATS, OutputOptions, encode
+from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS
+from spiral_cli.parsing.parse import QUALITIES
+
+BATCH = 64  # images parsed together
+
+
+def output_paths(images: list[Path], formats: list[str], output: str | None) -> list[dict[str, str]]:
+    """Per image, format -> path: by default the input's name with the format's extension
+    (potrace); -o names a file (or '-' for stdout) for one image in one format, or a directory."""
+    if output is not None and output != "-" and Path(output).is_dir():
+        return [{f: str(Path(output) / default_output(image, f).name) for f in formats} for image in images]
+    if output is not None:
+        if len(images) > 1 or len(formats) > 1:
+            raise UsageError("-o names one file: give one image and one format, or an existing directory")
+        if Path(output).resolve() == images[0].resolve():
+            raise UsageError(f"-o {output}: that is the input image")
+        return [{formats[0]: output}]
+    return [{f: str(default_output(image, f)) for f in formats} for image in images]
+
+
+def default_output(image: Path, format: str) -> Path:
+    """IMAGE.svg etc.; a PNG re-render of a PNG becomes IMAGE.spiral.png, never the input."""
+    path = image.with_suffix(f".{format}")
+    return path if path != image else image.with_suffix(f".spiral.{format}")
+
+
+def parse(
+    images: list[Path] = typer.Argument(..., help="Images: PNG, JPEG, WebP, BMP, TIFF.", show_default=False),
+    svg: bool = typer.Option(False, "--svg", help="Write an SVG (the default when no format is given)."),
+    json_: bool = typer.Option(False, "--json", help="Write the stroke program as JSON, with its scores."),
+    png: bool = typer.Option(False, "--png", help="Write a re-render as PNG (see --scale, --size, --brush)."),
+    gif: bool = typer.Option(False, "--gif", help="Write a GIF of the drawing, stroke by stroke."),
+    output: str = typer.Option(None, "-o", "--output", help="Output file ('-' for stdout) or directory; default: IMAGE.svg etc."),
+    checkpoint: str = typer.Option(None, "--checkpoint", help="Shipped checkpoint name or run directory; default: picked per image."),
+    quality: str = typer.Option("fast", "--quality", help=f"One of: {', '.join(QUALITIES)} (best searches, slower)."),
+    steps: int = typer.Option(None, "--steps", help="Actions per image (default: the checkpoint's episode length)."),
+    scale: float = typer.Option(None, "--scale", help="PNG and GIF: multiply the input's size by this."),
+    size: int = typer.Option(None, "--size", help="PNG and GIF: longer side in pixels."),
+    brush: str = typer.Option(None, "--brush", help="PNG and GIF: re-render with this brush."),
+    color_by_stroke: bool = typer.Option(False, "--color-by-stroke", help="SVG: give each stroke its own colour."),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse larger images (decompression bombs)."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Turn images into stroke programs with a trained agent."""
+    from spiral_cli.parsing.parse import parse_files
+
+    if quality not in QUALITIES:
+        raise UsageError(f"--quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
+    if steps is not None and steps < 1:
+        raise UsageError("--steps must be at least 1")
+    formats = [f for f, chosen in zip(FORMATS, (svg, json_, png, gif)) if chosen] or ["svg"]
+    plans = output_paths(images, formats, output)
+    options = OutputOptions(scale, size, brush, color_by_stroke)
+    console = Console(stderr=True)
+    for start in range(0, len(images), BATCH):
+        batch = images[start : start + BATCH]
+        for result, plan in zip(parse_files(batch, checkpoint, quality, steps, seed, max_pixels), plans[start:]):
+            for format, path in plan.items():
+                write_output(path, encode(result.program, format, options))
+            console.print(
+                f"{result.image.path} -> {', '.join(plan.values())}: {result.strokes} strokes, "
+                f"relative residual {result.relative_residual:.3f}",
+                highlight=False, soft_wrap=True,
+            )

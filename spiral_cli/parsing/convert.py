@@ -1,0 +1,142 @@
+"""`spiral convert`: a folder of images to stroke programs, in parallel, resumable."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spiral_cli.data.datasets import IMAGE_SUFFIXES
+from spiral_cli.errors import SpiralError, UsageError
+from spiral_cli.export.files import write_output
+from spiral_cli.export.outputs import FORMATS, OutputOptions, encode
+from spiral_cli.parsing.agent import resolve_checkpoint
+from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, read_image
+
+CHUNK = 32  # images a worker parses together
+
+
+@dataclass(frozen=True)
+class ConvertJob:
+    formats: tuple[str, ...] = ("svg",)
+    checkpoint: str | None = None
+    quality: str = "fast"
+    steps: int | None = None
+    seed: int = 0
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    options: OutputOptions = OutputOptions()
+
+
+@dataclass
+class ConvertSummary:
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # path -> reason
+
+
+def find_images(in_dir: Path, recursive: bool = False, pattern: str | None = None) -> list[Path]:
+    if not in_dir.is_dir():
+        raise UsageError(f"{in_dir}: not a directory")
+    if pattern is None:
+        candidates = in_dir.rglob("*") if recursive else in_dir.glob("*")
+        return sorted(p for p in candidates if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    candidates = in_dir.rglob(pattern) if recursive else in_dir.glob(pattern)
+    return sorted(p for p in candidates if p.is_file())
+
+
+def outputs_for(image: Path, in_dir: Path, out_dir: Path, formats) -> dict[str, Path]:
+    relative = image.relative_to(in_dir)
+    return {f: (out_dir / relative).with_suffix(f".{f}") for f in formats}
+
+
+def up_to_date(image: Path, outputs: dict[str, Path]) -> bool:
+    """Every output exists and is no older than its image: an interrupted run skips it."""
+    stamp = image.stat().st_mtime
+    return all(p.is_file() and p.stat().st_mtime >= stamp for p in outputs.values())
+
+
+def convert_folder(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int = 2, recursive: bool = False,
+                   pattern: str | None = None, on_progress=None) -> ConvertSummary:
+    """Parse every image under in_dir into out_dir (same relative paths, new extensions).
+    `on_progress(total, advanced)` is called as images finish."""
+    unknown = set(job.formats) - set(FORMATS)
+    if unknown or not job.formats:
+        raise UsageError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}")
+    if job.checkpoint is not None:
+        resolve_checkpoint(job.checkpoint)  # a bad checkpoint is the user's error, not each image's
+    images = find_images(in_dir, recursive, pattern)
+    summary = ConvertSummary()
+    pending = []
+    for image in images:
+        if up_to_date(image, outputs_for(image, in_dir, out_dir, job.formats)):
+            summary.skipped.append(str(image))
+        else:
+            pending.append(image)
+    if on_progress:
+        on_progress(len(images), len(summary.skipped))
+    chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
+    tasks = [(chunk, in_dir, out_dir) for chunk in chunks]
+    if workers <= 1 or len(chunks) <= 1:
+        _worker_init(job)
+        results = map(_convert_chunk, tasks)
+        _collect(results, summary, on_progress)
+        return summary
+    context = multiprocessing.get_context("spawn")  # libmypaint and torch threads do not survive fork
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                                initargs=(job,)) as pool:
+        _collect(pool.map(_convert_chunk, tasks), summary, on_progress)
+    return summary
+
+
+def _collect(results, summary: ConvertSummary, on_progress) -> None:
+    for outcomes in results:
+        for path, reason in outcomes:
+            if reason is None:
+                summary.done.append(path)
+            else:
+                summary.failed[path] = reason
+        if on_progress:
+            on_progress(None, len(outcomes))
+
+
+_JOB: ConvertJob | None = None
+
+
+def _worker_init(job: ConvertJob) -> None:
+    import torch
+
+    global _JOB
+    _JOB = job
+    torch.set_num_threads(1)  # one process per core
+
+
+def _convert_chunk(task) -> list[tuple[str, str | None]]:
+    """Parse a chunk of images; bad files are reported, not raised."""
+    from spiral_cli.parsing.parse import parse_read
+
+    chunk, in_dir, out_dir = task
+    job = _JOB
+    outcomes: list[tuple[str, str | None]] = []
+    images, paths = [], []
+    for path in chunk:
+        try:
+            images.append(read_image(path, job.max_pixels))
+            paths.append(path)
+        except SpiralError as exc:
+            outcomes.append((str(path), str(exc)))
+    if not images:
+        return outcomes
+    try:
+        results = parse_read(images, job.checkpoint, job.quality, job.steps, job.seed)
+    except SpiralError as exc:  # e.g. the checkpoint: every image of the chunk fails alike
+        return outcomes + [(str(path), str(exc)) for path in paths]
+    for path, result in zip(paths, results):
+        try:
+            for format, output in outputs_for(path, in_dir, out_dir, job.formats).items():
+                output.parent.mkdir(parents=True, exist_ok=True)
+                write_output(output, encode(result.program, format, job.options))
+            outcomes.append((str(path), None))
+        except (SpiralError, OSError) as exc:
+            outcomes.append((str(path), str(exc)))
+    return outcomes

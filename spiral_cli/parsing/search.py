@@ -1,0 +1,71 @@
+"""Best-of-K action search: the policy proposes strokes, the real painter judges them.
+
+At each step every environment tries the policy's most likely action and K - 1 samples
+on a scratch canvas and keeps the one that brings its canvas closest to the target. Each
+proposal may also be taken with the pen lifted: a jump changes nothing now, so jumps are
+ranked by how much uncovered target ink lies where they land, and a jump wins only when
+no stroke helps. Used at test time (`--quality best`) and, in training, as the expert
+whose choices the policy learns to imitate (expert iteration)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from spiral_cli.agent import Policy
+
+JUMP_REACH = 4  # px around a jump's landing point in which uncovered ink counts
+JUMP_WEIGHT = 1e-6  # far below any real stroke's improvement: jumps only break ties
+
+
+@torch.no_grad()
+def propose(policy: Policy, core: torch.Tensor, maps: dict, candidates: int,
+            temperature: float = 1.0) -> dict[str, torch.Tensor]:
+    """(B, 2K) actions: the greedy action and K - 1 samples, then the same K with the pen lifted."""
+    batch = core.shape[0]
+    repeated = {size: m.repeat_interleave(candidates, 0) for size, m in maps.items()}
+    sampled, _ = policy.sample(core.repeat_interleave(candidates, 0), repeated, temperature=temperature)
+    greedy, _ = policy.sample(core, maps, greedy=True)
+    proposals = {k: v.view(batch, candidates).clone() for k, v in sampled.items()}
+    for name, value in greedy.items():
+        proposals[name][:, 0] = value
+    lifted = {k: v.clone() for k, v in proposals.items()}
+    lifted["flag"].zero_()
+    return {k: torch.cat([proposals[k], lifted[k]], dim=1) for k in proposals}
+
+
+def ink(canvases: np.ndarray) -> np.ndarray:
+    return 1.0 - canvases.astype(np.float32) / 255.0
+
+
+def choose(envs, proposals: dict[str, torch.Tensor], target_ink: np.ndarray) -> dict[str, torch.Tensor]:
+    """The proposal per environment with the least squared error to the target after it
+    is taken (ties go to the earlier proposal)."""
+    previews = envs.preview({k: v.numpy() for k, v in proposals.items()})  # (B, K, H, W, C)
+    errors = ((ink(previews) - target_ink[:, None]) ** 2).reshape(*previews.shape[:2], -1).mean(-1)
+    errors = errors - JUMP_WEIGHT * _uncovered_ink_at_landing(envs, proposals, target_ink)
+    best = torch.from_numpy(errors.argmin(1))
+    rows = torch.arange(len(best))
+    return {k: v[rows, best] for k, v in proposals.items()}
+
+
+def _uncovered_ink_at_landing(envs, proposals, target_ink: np.ndarray) -> np.ndarray:
+    """(B, K): for jumps, the mean target ink not yet drawn near where they land; 0 for strokes."""
+    uncovered = np.clip(target_ink - ink(envs.canvases()), 0.0, None).mean(-1)  # (B, H, W)
+    window = 2 * JUMP_REACH + 1
+    nearby = F.avg_pool2d(torch.from_numpy(uncovered)[:, None], window, stride=1, padding=JUMP_REACH)[:, 0]
+    config = envs.config
+    cells = proposals["end"].numpy()
+    rows, columns = np.divmod(cells, config.grid)
+    unit = config.canvas / config.grid
+    ys = np.clip((rows * unit).astype(int), 0, config.canvas - 1)
+    xs = np.clip((columns * unit).astype(int), 0, config.canvas - 1)
+    score = nearby.numpy()[np.arange(len(cells))[:, None], ys, xs]
+    return np.where(proposals["flag"].numpy() == 0, score, 0.0)
+
+
+def search_step(policy: Policy, envs, core, maps, target_ink: np.ndarray, candidates: int,
+                temperature: float = 1.0):
+    """The actions of one searched step, (B,) per component."""
+    return choose(envs, propose(policy, core, maps, candidates, temperature), target_ink)

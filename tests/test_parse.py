@@ -1,0 +1,203 @@
+"""spiral parse and convert: reading what users throw at them, mapping strokes back onto
+the input, resuming a folder, and loading checkpoints without pickle."""
+
+import json
+import os
+import pickle
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import save_file
+
+from tests.conftest import run_spiral
+from spiral_cli.envs import env_config
+from spiral_cli.parsing.agent import Agent, shipped_checkpoints
+from spiral_cli.parsing.images import fit_to_canvas, read_image
+from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.setup import build_policy
+
+SHIPPED = "mnist"
+needs_shipped = pytest.mark.skipif(SHIPPED not in shipped_checkpoints(), reason="the mnist checkpoint is not shipped")
+
+
+@pytest.fixture(scope="module")
+def untrained_checkpoint(tmp_path_factory):
+    """A conditional agent with random weights: enough to exercise the plumbing."""
+    folder = tmp_path_factory.mktemp("untrained")
+    config = TrainConfig(data=None, warm_start_minutes=1.0, env_options={"brush": "classic/pen"})
+    env = env_config("paint", brush="classic/pen")
+    policy = build_policy(config, env.action_components(), env.image_shape)
+    (folder / "config.json").write_text(config.to_json())
+    save_file(policy.state_dict(), str(folder / "policy.safetensors"))
+    return folder
+
+
+def line_image(path, size=(200, 120), light_on_dark=False, mode="L"):
+    """A thick diagonal line; returns its ink mask."""
+    height, width = size[1], size[0]
+    ys, xs = np.mgrid[0:height, 0:width]
+    mask = np.abs((ys - 20) - (xs - 40) * 0.6) < 5
+    mask &= (xs > 40) & (xs < 160)
+    ink = mask.astype(np.uint8) * 255
+    pixels = ink if light_on_dark else 255 - ink
+    Image.fromarray(pixels).convert(mode).save(path)
+    return mask
+
+
+# --- reading images ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "I;16"])
+def test_modes_read_as_the_same_ink(tmp_path, mode):
+    path = tmp_path / f"line.{'tif' if mode == 'I;16' else 'png'}"
+    mask = line_image(path, mode=mode if mode != "I;16" else "L")
+    if mode == "I;16":
+        Image.fromarray((np.asarray(Image.open(path), np.uint16) * 257)).save(path)
+    image = read_image(path)
+    assert image.ink.shape == mask.shape
+    assert image.ink[mask].mean() > 0.95 and image.ink[~mask].mean() < 0.05
+
+
+def test_transparent_background_is_paper(tmp_path):
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[10:30, 18:22] = (0, 0, 0, 255)  # an opaque black bar on a transparent ground
+    Image.fromarray(rgba).save(tmp_path / "bar.png")
+    image = read_image(tmp_path / "bar.png")
+    assert image.ink[15, 20] > 0.95 and image.ink[2, 2] < 0.05
+
+
+def test_light_ink_on_dark_ground_is_detected(tmp_path):
+    mask = line_image(tmp_path / "chalk.png", light_on_dark=True)
+    image = read_image(tmp_path / "chalk.png")
+    assert image.inverted and image.ink[mask].mean() > 0.95
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    pixels = np.full((30, 60), 255, np.uint8)
+    pixels[:, :10] = 0  # ink on the left edge
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    Image.fromarray(pixels).save(tmp_path / "photo.jpg", exif=exif)
+    image = read_image(tmp_path / "photo.jpg")
+    assert image.ink.shape == (60, 30) and image.ink[:10].mean() > 0.8
+
+
+def test_fit_centres_the_ink_on_the_canvas(tmp_path):
+    line_image(tmp_path / "line.png")
+    canvas, fit = fit_to_canvas(read_image(tmp_path / "line.png"), 64, False)
+    ink = 1 - canvas[..., 0] / 255.0
+    rows, cols = np.nonzero(ink > 0.5)
+    assert abs(cols.mean() - 32) < 4 and abs(rows.mean() - 32) < 4
+    assert fit.to_image((32, 32)) == pytest.approx((100, 56), abs=2)
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+def bad_inputs(tmp_path):
+    good = tmp_path / "good.png"
+    line_image(good)
+    (tmp_path / "text.png").write_text("not an image")
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "truncated.png").write_bytes(good.read_bytes()[:60])
+    zero = tmp_path / "zero.png"
+    zero.write_bytes(good.read_bytes()[:16] + (0).to_bytes(4, "big") + good.read_bytes()[20:])
+    Image.new("L", (3000, 3000), 255).save(tmp_path / "huge.png")
+    (tmp_path / "folder.png").mkdir()
+    return {
+        "text.png": "not an image", "empty.png": "empty file", "truncated.png": "damaged",
+        "zero.png": "", "huge.png": "--max-pixels", "folder.png": "is a directory",
+        "missing.png": "no such file",
+    }
+
+
+def test_each_bad_input_is_one_line_and_exit_2(tmp_path, untrained_checkpoint):
+    for name, words in bad_inputs(tmp_path).items():
+        result = run_spiral("parse", str(tmp_path / name), "--checkpoint", str(untrained_checkpoint),
+                            "--max-pixels", "4000000")
+        assert result.returncode == 2, (name, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+        assert words in result.stderr, (name, result.stderr)
+        assert not list(tmp_path.glob("*.svg")), "no output for a failed parse"
+
+
+def test_unreadable_file(tmp_path, untrained_checkpoint):
+    path = tmp_path / "secret.png"
+    line_image(path)
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("running as root: permissions are not enforced")
+    result = run_spiral("parse", str(path), "--checkpoint", str(untrained_checkpoint))
+    assert result.returncode == 2 and "permission denied" in result.stderr
+
+
+def test_parse_writes_outputs_next_to_the_input(tmp_path, untrained_checkpoint):
+    line_image(tmp_path / "line.png")
+    result = run_spiral("parse", str(tmp_path / "line.png"), "--svg", "--json", "--png",
+                        "--checkpoint", str(untrained_checkpoint))
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in tmp_path.iterdir()} == {"line.png", "line.svg", "line.json", "line.spiral.png"}
+    program = json.loads((tmp_path / "line.json").read_text())
+    assert program["canvas"]["width"] == 200 and program["canvas"]["height"] == 120
+    for key in ("reconstruction_error", "relative_residual", "strokes"):
+        assert key in program["source"]
+    assert Image.open(tmp_path / "line.spiral.png").size == (200, 120)
+
+
+def test_parse_to_stdout(tmp_path, untrained_checkpoint):
+    line_image(tmp_path / "line.png")
+    result = run_spiral("parse", str(tmp_path / "line.png"), "-o", "-", "--checkpoint", str(untrained_checkpoint))
+    assert result.returncode == 0 and result.stdout.startswith("<svg")
+    assert not list(tmp_path.glob("*.svg"))
+
+
+def test_checkpoint_loads_without_pickle(untrained_checkpoint, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle used")
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(torch, "load", refuse)
+    agent = Agent.load(untrained_checkpoint)
+    assert agent.config.conditional
+
+
+# --- what a trained agent does -------------------------------------------------------------
+
+@needs_shipped
+def test_strokes_land_on_the_input_ink(tmp_path):
+    mask = line_image(tmp_path / "line.png")
+    result = run_spiral("parse", str(tmp_path / "line.png"), "--svg", "--png", "--checkpoint", SHIPPED)
+    assert result.returncode == 0, result.stderr
+    render = 1 - np.asarray(Image.open(tmp_path / "line.spiral.png").convert("L"), float) / 255
+    drawn = render > 0.5
+    near = np.zeros_like(mask)
+    for dy in range(-4, 5):
+        for dx in range(-4, 5):
+            near |= np.roll(np.roll(mask, dy, 0), dx, 1)
+    assert drawn.sum() > 0.5 * mask.sum(), "the line is drawn"
+    assert (drawn & near).sum() > 0.9 * drawn.sum(), "and the strokes lie on it"
+    svg = ET.parse(tmp_path / "line.svg").getroot()
+    assert svg.get("viewBox") == "0 0 200 120"
+
+
+# --- convert -------------------------------------------------------------------------------
+
+def test_convert_resumes_and_reports_failures(tmp_path, untrained_checkpoint):
+    source, out = tmp_path / "in", tmp_path / "out"
+    (source / "sub").mkdir(parents=True)
+    for index in range(3):
+        line_image(source / f"{index}.png")
+    line_image(source / "sub" / "deep.png")
+    (source / "broken.png").write_text("nope")
+    args = ["convert", str(source), str(out), "--formats", "svg,json", "--checkpoint", str(untrained_checkpoint),
+            "--workers", "1", "--recursive"]
+    first = run_spiral(*args)
+    assert first.returncode == 1 and "4 done, 0 skipped" in first.stderr and "1 failed" in first.stderr
+    assert "broken.png" in first.stderr and "Traceback" not in first.stderr
+    assert (out / "sub" / "deep.svg").is_file() and (out / "0.json").is_file()
+    (out / "1.svg").unlink()  # as if interrupted before this output was written
+    second = run_spiral(*args)
+    assert "1 done, 3 skipped" in second.stderr
+    assert (out / "1.svg").is_file()
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")], "no temporary files left"

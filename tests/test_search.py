@@ -1,0 +1,75 @@
+"""Best-of-K search on the real painter: previews are faithful and search never loses to
+the policy's own greedy choice."""
+
+import numpy as np
+import torch
+
+from spiral_cli.agent import Policy, model_config
+from spiral_cli.envs.paint import PaintConfig, PaintVectorEnv
+from spiral_cli.parsing.search import choose, ink, propose
+
+CONFIG = dict(canvas=32, grid=16, episode_length=4, brush="classic/pen")
+
+
+def action(**values) -> dict:
+    base = {"flag": 1, "end": 0, "control": 0, "size": 3, "pressure": 9}
+    base.update(values)
+    return {k: np.array([v]) for k, v in base.items()}
+
+
+def test_preview_shows_the_canvas_a_step_would_give_and_leaves_the_episode_alone():
+    envs = PaintVectorEnv(1, **CONFIG)
+    envs.reset()
+    envs.step(action(flag=0, end=16 * 4 + 4, control=16 * 4 + 4))
+    before = envs.canvases().copy()
+    stroke = action(end=16 * 12 + 12, control=16 * 4 + 12)
+    preview = envs.preview({k: v[:, None] for k, v in stroke.items()})[:, 0]
+    assert np.array_equal(envs.canvases(), before)
+    after, *_ = envs.step(stroke)
+    assert np.array_equal(preview, after["canvas"])
+    assert (255 - preview.astype(int)).sum() > 1000  # the stroke is there
+
+
+def test_search_picks_the_candidate_closest_to_the_target():
+    envs = PaintVectorEnv(1, **CONFIG)
+    target_env = PaintVectorEnv(1, **CONFIG)
+    target_env.reset()
+    wanted = action(end=16 * 15 + 15, control=16 * 8 + 8)
+    target, *_ = target_env.step(wanted)
+    envs.reset()
+    # a stroke elsewhere, a pen lift, and the stroke that made the target
+    proposals = {k: torch.tensor([[int(v[0])] * 3]) for k, v in wanted.items()}
+    proposals["end"][0, 0] = 16 * 15 + 0
+    proposals["flag"][0, 1] = 0
+    chosen = choose(envs, proposals, ink(target["canvas"]))
+    assert chosen["end"].item() == wanted["end"][0] and chosen["flag"].item() == 1
+    nothing_helps = choose(envs, {k: v[:, :2] for k, v in proposals.items()}, ink(envs.canvases()))
+    assert nothing_helps["flag"].item() == 0  # on an empty target, lifting the pen wins
+
+
+def test_proposals_hold_the_greedy_action_samples_and_their_pen_lifts():
+    config = PaintConfig(**CONFIG)
+    policy = Policy(config.action_components(), 1, True, model_config("default", input_size=32))
+    canvas = torch.full((2, 32, 32, 1), 255, dtype=torch.uint8)
+    core, maps, _ = policy.step(canvas, canvas, None, policy.initial_state(2))
+    proposals = propose(policy, core, maps, 5)
+    greedy, _ = policy.sample(core, maps, greedy=True)
+    assert proposals["end"].shape == (2, 10)
+    for name in proposals:
+        assert torch.equal(proposals[name][:, 0], greedy[name])
+        if name != "flag":
+            assert torch.equal(proposals[name][:, 5:], proposals[name][:, :5])
+    assert (proposals["flag"][:, 5:] == 0).all()
+
+
+def test_a_jump_lands_on_ink_still_to_draw():
+    envs = PaintVectorEnv(1, **CONFIG)
+    envs.reset()
+    target_env = PaintVectorEnv(1, **CONFIG)
+    target_env.reset()
+    target_env.step(action(flag=0, end=16 * 12 + 2, control=16 * 12 + 2))
+    target, *_ = target_env.step(action(end=16 * 12 + 14, control=16 * 12 + 8))  # a line at y = 24 px
+    jumps = {k: torch.tensor([[int(v[0])] * 2]) for k, v in action(flag=0).items()}
+    jumps["end"] = torch.tensor([[16 * 2 + 8, 16 * 12 + 8]])  # far from the line, on the line
+    chosen = choose(envs, jumps, ink(target["canvas"]))
+    assert chosen["end"].item() == 16 * 12 + 8
