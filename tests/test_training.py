@@ -20,7 +20,8 @@ from spiral_cli.training.synthetic import synthetic_targets
 from spiral_cli.evaluation.reconstruction import score
 from spiral_cli.parsing.agent import Agent
 from spiral_cli.training.setup import build_policy
-from spiral_cli.training.trainer import Trainer, environment_for, prepare_run, train
+from spiral_cli.training.setup import environment_for
+from spiral_cli.training.trainer import Trainer, prepare_run, train
 
 TINY_ENV = {"canvas": 16, "grid": 8, "episode_length": 3, "brush": "classic/pen", "color": False,
             "brush_sizes": [4.0, 8.0, 16.0]}

@@ -23,11 +23,14 @@ def evaluate(
     sheet: str = typer.Option(None, "--sheet", help="Write a PNG of targets beside reconstructions here."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Mean reconstruction error, relative residual, strokes per image and images/s."""
+    """Conditional agents: mean reconstruction error, relative residual, strokes per image and
+    images/s. Unconditional agents: the Fréchet distance of their drawings to real images."""
     from spiral_cli.evaluation.reconstruction import evaluate_agent
     from spiral_cli.parsing.agent import Agent
 
     agent = Agent.load(checkpoint)
+    if not agent.config.conditional:
+        return _evaluate_unconditional(agent, checkpoint, data, n, seed, json_path, sheet)
     reports = {}
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
     if search > 1:
@@ -46,6 +49,23 @@ def evaluate(
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
     if sheet:  # of the best method evaluated
         write_output(sheet, png_bytes(comparison_sheet(targets, finals)))
+
+
+def _evaluate_unconditional(agent, checkpoint, data, n, seed, json_path, sheet) -> None:
+    from spiral_cli.evaluation.frechet import evaluate_samples
+
+    report, samples = evaluate_samples(agent, data, n, seed)
+    table = Table(title=f"spiral eval {checkpoint}: {report['images']} drawings against {data} (test)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in report.items():
+        table.add_row(key.replace("_", " "), f"{value:.4f}" if isinstance(value, float) else str(value))
+    Console().print(table)
+    if json_path:
+        payload = {"checkpoint": str(checkpoint), "data": data, "samples": report}
+        write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
+    if sheet:
+        write_output(sheet, png_bytes(image_grid(list(samples[:64]))))
 
 
 def comparison_sheet(targets: np.ndarray, finals: np.ndarray, columns: int = 8, rows: int = 8) -> np.ndarray:

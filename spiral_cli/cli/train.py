@@ -29,6 +29,7 @@ def train(
     search_fraction: float = typer.Option(
         1.0, "--search-fraction", help="With --search: share of episodes searched; the rest is reinforcement."
     ),
+    init_from: str = typer.Option(None, "--init-from", help="Start from this checkpoint's policy weights."),
     teacher: str = typer.Option(
         None, "--teacher", help="A conditional checkpoint whose searched programs the agent imitates (distillation)."
     ),
@@ -63,7 +64,7 @@ def train(
             data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
             env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
             updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, search_candidates=search,
-            search_fraction=search_fraction, teacher=teacher,
+            search_fraction=search_fraction, teacher=teacher, init_from=init_from,
              learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,

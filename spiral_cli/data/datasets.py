@@ -89,6 +89,18 @@ def _mnist(folder: Path, split: str, canvas: int, color: bool, limit: int | None
     raise UsageError(f"mnist: {folder} has no {stem}[.gz]")
 
 
+def mnist_labels(spec: str, split: str, limit: int | None = None) -> np.ndarray:
+    """The digit labels of load_dataset(spec, split), in the same order."""
+    kind, folder = parse_data_spec(spec)
+    if kind != "mnist":
+        raise UsageError(f"{spec}: labels are only read for mnist data")
+    stem = "train-labels-idx1-ubyte" if split == "train" else "t10k-labels-idx1-ubyte"
+    for name in (stem + ".gz", stem):
+        if (folder / name).is_file():
+            return _read_idx(folder / name)[:limit]
+    raise UsageError(f"mnist: {folder} has no {stem}[.gz]")
+
+
 def omniglot_split(characters: int) -> np.ndarray:
     """Character-wise split: every 5th character (20%) is held out for testing."""
     return np.arange(characters) % 5 == 4

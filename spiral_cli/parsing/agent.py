@@ -17,8 +17,7 @@ from spiral_cli.parsing.search import ink, search_step
 from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.training.checkpoint import latest_checkpoint
 from spiral_cli.training.config import TrainConfig
-from spiral_cli.training.setup import build_policy
-from spiral_cli.training.trainer import environment_for
+from spiral_cli.training.setup import build_policy, environment_for
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "checkpoints"
 

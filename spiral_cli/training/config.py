@@ -41,6 +41,7 @@ class TrainConfig:
     synthetic_max_strokes: int = 8
     search_candidates: int = 0  # > 1: actors pick the best of K proposals, the policy imitates them
     search_fraction: float = 1.0  # share of the policy's episodes replaced by search after the warm start
+    init_from: str | None = None  # start from this checkpoint's policy weights (same action space)
     teacher: str | None = None  # a conditional checkpoint that proposes in search instead of the policy
     search_temperature: float = 1.5  # proposals sampled flatter than the policy, so imitation keeps them diverse
     imitation_fraction: float = 0.0  # share of batches that stay behaviour cloning after the warm start

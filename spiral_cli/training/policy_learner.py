@@ -11,6 +11,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from safetensors.torch import load_file
+
+from spiral_cli.parsing.agent import resolve_checkpoint
 from spiral_cli.training.checkpoint import load_module, save_module
 from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC
 from spiral_cli.training.rewards import episode_rewards, relative_residual
@@ -39,6 +42,8 @@ class PolicyLearner:
         self.updater = PolicyUpdater(policy, config, discriminator)
         if shared.resume_from:
             load_module(policy, self.updater.optimizer, Path(shared.resume_from), "policy")
+        elif config.init_from:
+            policy.load_state_dict(load_file(str(resolve_checkpoint(config.init_from)[1])))
         shared.policy_weights.publish(policy)
         self.d_version = -1
         self.slots_per_batch = config.batch_size // config.envs_per_actor

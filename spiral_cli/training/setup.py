@@ -11,6 +11,8 @@ from pathlib import Path
 import torch
 
 from spiral_cli.agent import Discriminator, Policy, model_config
+from spiral_cli.data import parse_data_spec
+from spiral_cli.envs import env_config
 from spiral_cli.envs.components import ActionComponent
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.shared import ReplayStore, RolloutStore, SharedWeights
@@ -52,6 +54,14 @@ def build_policy(config: TrainConfig, components, image_shape) -> Policy:
 
 def build_discriminator(config: TrainConfig, image_shape) -> Discriminator:
     return Discriminator(image_shape[-1], config.conditional, model_config(config.model, **config.model_options))
+
+
+def environment_for(config: TrainConfig):
+    """The environment configuration of a run (colour when the data are colour images)."""
+    options = dict(config.env_options)
+    if config.data is not None and "color" not in options:
+        options["color"] = parse_data_spec(config.data)[0] == "images"
+    return env_config(config.env, **options)
 
 
 def child_process_init(shared: Shared, seed: int) -> None:

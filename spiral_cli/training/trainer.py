@@ -13,8 +13,7 @@ from pathlib import Path
 import torch
 import torch.multiprocessing as mp
 
-from spiral_cli.data import load_dataset, parse_data_spec
-from spiral_cli.envs import env_config
+from spiral_cli.data import load_dataset
 from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.training.actor import actor_main, load_teacher
 from spiral_cli.training.checkpoint import commit_checkpoint, latest_checkpoint, new_checkpoint_dir, read_state
@@ -22,7 +21,9 @@ from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.discriminator_learner import discriminator_learner_main
 from spiral_cli.training.monitor import Monitor
 from spiral_cli.training.policy_learner import policy_learner_main
-from spiral_cli.training.setup import REINFORCE, WARM_START, Shared, build_discriminator, build_policy
+from spiral_cli.training.setup import (
+    REINFORCE, WARM_START, Shared, build_discriminator, build_policy, environment_for,
+)
 from spiral_cli.training.shared import ReplayStore, RolloutStore, SharedWeights
 
 ACK_TIMEOUT = 300.0
@@ -58,13 +59,6 @@ def prepare_run(config: TrainConfig | None, run_dir: Path, resume: bool, overrid
     return config, None
 
 
-def environment_for(config: TrainConfig):
-    options = dict(config.env_options)
-    if config.data is not None and "color" not in options:
-        options["color"] = parse_data_spec(config.data)[0] == "images"
-    return env_config(config.env, **options)
-
-
 def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overrides: dict | None = None,
           console=None) -> TrainSummary:
     run_dir = Path(run_dir)
@@ -73,10 +67,25 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     env = environment_for(config)
     if config.teacher:
         load_teacher(config.teacher, env.action_components())  # fail here, not in every actor
+    if config.init_from and checkpoint is None:
+        check_initial_weights(config, env)
     data = None
     if config.data is not None:
         data = torch.from_numpy(load_dataset(config.data, "train", env.canvas, env.color).images).share_memory_()
     return Trainer(config, env, data, run_dir, checkpoint, prior, console).run()
+
+
+def check_initial_weights(config: TrainConfig, env) -> None:
+    """--init-from must name weights that fit this run's policy."""
+    from safetensors.torch import load_file
+
+    from spiral_cli.parsing.agent import resolve_checkpoint
+
+    policy = build_policy(config, env.action_components(), env.image_shape)
+    try:
+        policy.load_state_dict(load_file(str(resolve_checkpoint(config.init_from)[1])))
+    except RuntimeError:
+        raise UsageError(f"--init-from {config.init_from}: its network does not fit this run's") from None
 
 
 class Trainer:

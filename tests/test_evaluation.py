@@ -1,0 +1,55 @@
+"""The measures spiral eval reports, and spiral draw / spiral checkpoints."""
+
+import json
+
+import numpy as np
+from PIL import Image
+from safetensors.torch import save_file
+
+from spiral_cli.envs import env_config
+from spiral_cli.envs.paint import PaintConfig
+from spiral_cli.evaluation.frechet import accuracy, frechet_distance, train_classifier
+from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.setup import build_policy
+from spiral_cli.training.synthetic import synthetic_targets
+from tests.conftest import run_spiral
+
+
+def test_frechet_distance_is_zero_for_one_distribution_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2000, 8)), rng.normal(size=(2000, 8))
+    assert frechet_distance(a, b) < 0.1
+    assert frechet_distance(a, b + 1.0) > 7.5  # 8 dimensions shifted by 1
+
+
+def test_feature_classifier_learns_to_tell_strokes_apart():
+    config = PaintConfig(brush="classic/pen")
+    one = synthetic_targets(config, 150, seed=1, max_strokes=1)
+    many = synthetic_targets(config, 150, seed=2, max_strokes=8)
+    keep = (255 - many.astype(int)).sum((1, 2, 3)) > 1.5 * (255 - one.astype(int)).sum((1, 2, 3)).mean()
+    images = np.concatenate([one, many[keep]])
+    labels = np.array([0] * len(one) + [1] * int(keep.sum()))
+    model = train_classifier(images, labels, minutes=0.15)
+    assert accuracy(model, images, labels) > 0.85
+
+
+def test_draw_writes_a_sheet_and_one_svg_per_drawing(tmp_path):
+    config = TrainConfig(conditional=False, data=None, reward="discriminator", env_options={"brush": "classic/pen"})
+    env = env_config("paint", brush="classic/pen")
+    (tmp_path / "agent").mkdir()
+    (tmp_path / "agent" / "config.json").write_text(config.to_json())
+    save_file(build_policy(config, env.action_components(), env.image_shape).state_dict(),
+              str(tmp_path / "agent" / "policy.safetensors"))
+    result = run_spiral("draw", "--checkpoint", str(tmp_path / "agent"), "-n", "10",
+                        "--grid", str(tmp_path / "sheet.png"), "--svg-dir", str(tmp_path / "svgs"))
+    assert result.returncode == 0, result.stderr
+    assert Image.open(tmp_path / "sheet.png").size == (8 * 68, 2 * 68)
+    assert len(list((tmp_path / "svgs").glob("*.svg"))) == 10
+
+
+def test_checkpoints_lists_what_ships():
+    result = run_spiral("checkpoints")
+    assert result.returncode == 0
+    from spiral_cli.parsing.agent import shipped_checkpoints
+    for name in shipped_checkpoints():
+        assert name in result.stdout
