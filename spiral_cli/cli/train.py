@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 import typer
@@ -71,6 +73,8 @@ def train(
             d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,
         )
         summary = run_training(config, run_dir)
+    with open(summary.run_dir / "commands.txt", "a") as log:  # how the run was made, for its model card
+        log.write(shlex.join(["spiral", *sys.argv[1:]]) + "\n")
     typer.echo(
         f"{summary.run_dir}: {summary.updates} updates, {summary.env_steps:,} env steps "
         f"in {summary.wall_seconds / 60:.1f} min"

@@ -9,13 +9,14 @@ import numpy as np
 from spiral_cli.errors import UsageError
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
+from spiral_cli.parsing.refine import refine_program
 from spiral_cli.parsing.search import ink
 from spiral_cli.programs.model import Action, StrokeProgram
 
 QUALITIES = {
-    # name: (candidates per step, rollouts per image); fast is a single greedy pass
-    "fast": (1, 1),
-    "best": (16, 4),
+    # name: (candidates per step, rollouts per image, refine); fast is a single greedy pass
+    "fast": (1, 1, False),
+    "best": (16, 4, True),
 }
 
 
@@ -36,9 +37,10 @@ class ParseResult:
 
 def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", steps: int | None = None,
                  seed: int = 0, checkpoint: str = "") -> list[ParseResult]:
-    """One stroke program per image. `best` keeps, per image, the best of several
-    searched rollouts by reconstruction error; `fast` is one greedy pass."""
-    candidates, rollouts = QUALITIES[quality]
+    """One stroke program per image. `fast` is one greedy pass of the agent; `best` keeps,
+    per image, the best of several searched rollouts by reconstruction error, then refines
+    its strokes off the action grid against the renderer."""
+    candidates, rollouts, refine = QUALITIES[quality]
     fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color) for image in images]
     targets = np.stack([canvas for canvas, _ in fitted])
     best_programs, best_renders, best_errors = None, None, np.full(len(images), np.inf)
@@ -52,6 +54,10 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
         for index in np.nonzero(better)[0]:
             best_programs[index], best_renders[index] = programs[index], renders[index]
         best_errors = np.minimum(best_errors, errors)
+    if refine:
+        for index in range(len(images)):
+            best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
+        best_errors = _errors(best_renders, targets)
     empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
     results = []
     for index, image in enumerate(images):

@@ -1,0 +1,68 @@
+"""Refining a program's continuous parameters against the real renderer.
+
+The agent places points on a grid; here every stroke's end and control points (and its
+width) are nudged off the grid, one at a time, keeping each nudge that lowers the squared
+error of the re-rendered program to the target (coordinate descent)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from spiral_cli.painting.painter import Painter, render_program
+from spiral_cli.programs.model import Action, StrokeProgram
+
+STEPS_PX = (1.0, 0.5)  # nudge sizes, coarse then fine
+
+
+def refine_program(program: StrokeProgram, target_ink: np.ndarray, rounds: int = 1) -> tuple[StrokeProgram, np.ndarray]:
+    """The refined program and its render; target_ink is (H, W) or (H, W, C) in [0, 1]."""
+    painter = Painter(program.width, program.height, program.brush)
+    target = target_ink if target_ink.ndim == 3 else target_ink[..., None]
+    channels = 3 if program.color_mode == "color" else 1  # as the environment's canvas
+
+    def render(actions):
+        return render_program(program.with_actions(actions), painter=painter)[..., :channels]
+
+    best_render = render(program.actions)
+    best_error = _error(best_render, target)
+    actions = list(program.actions)
+    for step in STEPS_PX * rounds:
+        for index, action in enumerate(actions):
+            if not action.draws:
+                continue
+            for candidate in _nudges(action, step, program):
+                trial = _with(actions, index, candidate)
+                pixels = render(trial)
+                error = _error(pixels, target)
+                if error < best_error:
+                    actions, best_error, best_render = trial, error, pixels
+                    action = candidate
+    return program.with_actions(actions), best_render
+
+
+def _error(render: np.ndarray, target: np.ndarray) -> float:
+    ink = 1.0 - render.astype(np.float32) / 255.0
+    return float(((ink - target) ** 2).mean())
+
+
+def _nudges(action: Action, step: float, program: StrokeProgram):
+    limit = (float(program.width), float(program.height))
+    clamp = lambda p: (min(max(p[0], 0.0), limit[0]), min(max(p[1], 0.0), limit[1]))
+    for name in ("end", "control"):
+        x, y = getattr(action, name)
+        for dx, dy in ((step, 0), (-step, 0), (0, step), (0, -step)):
+            yield replace(action, **{name: clamp((x + dx, y + dy))})
+    for factor in (1.15, 1 / 1.15):
+        yield replace(action, size=action.size * factor)
+
+
+def _with(actions: list[Action], index: int, changed: Action) -> list[Action]:
+    """Replace one action; the next one starts where this one now ends if it started at its old end."""
+    result = list(actions)
+    old = result[index]
+    result[index] = changed
+    if index + 1 < len(result) and result[index + 1].start == old.end:
+        result[index + 1] = replace(result[index + 1], start=changed.end)
+    return result
