@@ -73,3 +73,23 @@ def test_a_jump_lands_on_ink_still_to_draw():
     jumps["end"] = torch.tensor([[16 * 2 + 8, 16 * 12 + 8]])  # far from the line, on the line
     chosen = choose(envs, jumps, ink(target["canvas"]))
     assert chosen["end"].item() == 16 * 12 + 8
+
+
+def test_refinement_moves_a_stroke_onto_its_target():
+    from spiral_cli.painting import render_program
+    from spiral_cli.parsing.refine import refine_program
+    from spiral_cli.programs import Action, StrokeProgram
+
+    def program(offset):
+        return StrokeProgram(32, 32, "classic/pen", "grayscale", (
+            Action("jump", (0.0, 0.0), (0.0, 0.0), (6.0, 8.0 + offset), 0.8, 3.0),
+            Action("draw", (6.0, 8.0 + offset), (16.0, 4.0 + offset), (26.0, 8.0 + offset), 0.8, 3.0),
+        ))
+    target = ink(render_program(program(0.0))[..., :1])
+    guess = program(1.5)
+    before = ((ink(render_program(guess)[..., :1]) - target) ** 2).mean()
+    refined, render = refine_program(guess, target)
+    after = ((ink(render) - target) ** 2).mean()
+    assert after < 0.5 * before
+    assert abs(refined.actions[1].end[1] - 8.0) < 0.75
+    assert refined.actions[1].start == refined.actions[0].end  # the stroke still starts where the pen is

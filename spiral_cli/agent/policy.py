@@ -110,6 +110,8 @@ class Policy(nn.Module):
         self.image_channels = image_channels
         h, e = config.hidden, config.embed
         seen = (0 if config.blind else image_channels) + (image_channels if conditional else 0)
+        self.residual = config.residual_input and conditional and not config.blind
+        seen += image_channels if self.residual else 0
         if seen == 0:
             seen = 1  # a blind unconditional agent sees only coordinates and its actions
         self.embeddings = nn.ModuleList(nn.Embedding(c.size, e) for c in self.components)
@@ -143,7 +145,11 @@ class Policy(nn.Module):
         x = torch.cat(parts, dim=-1).permute(0, 3, 1, 2).float()
         if x.shape[-1] != size:
             x = F.adaptive_avg_pool2d(x, size)  # pool before converting: fewer pixels to touch
-        return 1.0 - x * (1.0 / 255.0)
+        x = 1.0 - x * (1.0 / 255.0)
+        if self.residual:  # where the target has ink that the canvas lacks
+            canvas_ink, target_ink = x.split(self.image_channels, dim=1)
+            x = torch.cat([x, (target_ink - canvas_ink).clamp_min(0.0)], dim=1)
+        return x
 
     def _action_embedding(self, previous: dict[str, torch.Tensor] | None, batch: int) -> torch.Tensor:
         if previous is None:

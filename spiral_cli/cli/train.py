@@ -18,6 +18,10 @@ def train(
     conditional: bool = typer.Option(True, "--conditional/--unconditional", help="Reconstruct targets, or draw freely."),
     reward: str = typer.Option("discriminator", "--reward", help=f"One of: {', '.join(REWARDS)}."),
     model: str = typer.Option("default", "--model", help="Network size: default (fast on CPU) or paper."),
+    residual_input: bool = typer.Option(
+        True, "--residual-input/--no-residual-input",
+        help="Conditional agents also see the target's ink not yet drawn (beyond the paper).",
+    ),
     blind: bool = typer.Option(False, "--blind", help="The agent does not see intermediate canvases."),
     spectral_norm: bool = typer.Option(False, "--spectral-norm", help="SPIRAL++ discriminator: spectral norm, GAN loss."),
     actors: int = typer.Option(1, "--actors", help="Actor processes."),
@@ -61,7 +65,9 @@ def train(
         summary = run_training(None, resume, resume=True, overrides=overrides)
     else:
         env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
-        model_options = {k: v for k, v in dict(blind=blind, d_spectral_norm=spectral_norm).items() if v}
+        model_options = {k: v for k, v in dict(
+            blind=blind, d_spectral_norm=spectral_norm, residual_input=residual_input and conditional,
+        ).items() if v}
         config = TrainConfig(
             data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
             env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,

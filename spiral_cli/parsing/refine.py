@@ -16,8 +16,9 @@ from spiral_cli.programs.model import Action, StrokeProgram
 STEPS_PX = (1.0, 0.5)  # nudge sizes, coarse then fine
 
 
-def refine_program(program: StrokeProgram, target_ink: np.ndarray, rounds: int = 1) -> tuple[StrokeProgram, np.ndarray]:
-    """The refined program and its render; target_ink is (H, W) or (H, W, C) in [0, 1]."""
+def refine_program(program: StrokeProgram, target_ink: np.ndarray, passes: int = 3) -> tuple[StrokeProgram, np.ndarray]:
+    """The refined program and its render; target_ink is (H, W) or (H, W, C) in [0, 1].
+    Each nudge size gets up to `passes` sweeps over the strokes, fewer if one changes nothing."""
     painter = Painter(program.width, program.height, program.brush)
     target = target_ink if target_ink.ndim == 3 else target_ink[..., None]
     channels = 3 if program.color_mode == "color" else 1  # as the environment's canvas
@@ -28,17 +29,21 @@ def refine_program(program: StrokeProgram, target_ink: np.ndarray, rounds: int =
     best_render = render(program.actions)
     best_error = _error(best_render, target)
     actions = list(program.actions)
-    for step in STEPS_PX * rounds:
-        for index, action in enumerate(actions):
-            if not action.draws:
-                continue
-            for candidate in _nudges(action, step, program):
-                trial = _with(actions, index, candidate)
-                pixels = render(trial)
-                error = _error(pixels, target)
-                if error < best_error:
-                    actions, best_error, best_render = trial, error, pixels
-                    action = candidate
+    for step in STEPS_PX:
+        for _ in range(passes):
+            improved = False
+            for index in range(len(actions)):
+                if not actions[index].draws:
+                    continue
+                starts_sequence = index == 0 or not actions[index - 1].draws
+                for candidate in _nudges(actions[index], step, program, starts_sequence):
+                    trial = _with(actions, index, candidate)
+                    pixels = render(trial)
+                    error = _error(pixels, target)
+                    if error < best_error:
+                        actions, best_error, best_render, improved = trial, error, pixels, True
+            if not improved:
+                break
     return program.with_actions(actions), best_render
 
 
@@ -47,10 +52,12 @@ def _error(render: np.ndarray, target: np.ndarray) -> float:
     return float(((ink - target) ** 2).mean())
 
 
-def _nudges(action: Action, step: float, program: StrokeProgram):
+def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence: bool):
+    """Each point moved by one step in each direction (the start only where the pen comes
+    down, elsewhere it is the previous stroke's end), and the width made larger and smaller."""
     limit = (float(program.width), float(program.height))
     clamp = lambda p: (min(max(p[0], 0.0), limit[0]), min(max(p[1], 0.0), limit[1]))
-    for name in ("end", "control"):
+    for name in ("start", "end", "control") if starts_sequence else ("end", "control"):
         x, y = getattr(action, name)
         for dx, dy in ((step, 0), (-step, 0), (0, step), (0, -step)):
             yield replace(action, **{name: clamp((x + dx, y + dy))})
@@ -59,10 +66,14 @@ def _nudges(action: Action, step: float, program: StrokeProgram):
 
 
 def _with(actions: list[Action], index: int, changed: Action) -> list[Action]:
-    """Replace one action; the next one starts where this one now ends if it started at its old end."""
+    """Replace one action, keeping the pen path joined: the next action starts where this
+    one now ends, and a jump before it lands where it now starts."""
     result = list(actions)
     old = result[index]
     result[index] = changed
     if index + 1 < len(result) and result[index + 1].start == old.end:
         result[index + 1] = replace(result[index + 1], start=changed.end)
+    if index > 0 and result[index - 1].end == old.start and changed.start != old.start:
+        jump = result[index - 1]
+        result[index - 1] = replace(jump, end=changed.start, control=changed.start if not jump.draws else jump.control)
     return result
