@@ -165,3 +165,25 @@ def test_discriminator_learner_trains_and_is_checkpointed(stroke_targets, tmp_pa
     rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
     assert any(r["kind"] == "discriminator" and "d_loss" in r for r in rows)
     assert summary.updates >= 40
+
+
+def test_search_imitation_and_distillation_into_an_unconditional_student(stroke_targets, tmp_path):
+    """Expert iteration: actors keep the painter's best of K proposals and the policy imitates
+    them; then an unconditional student learns to draw from that teacher's searched programs."""
+    teacher = tmp_path / "teacher"
+    train(tiny_config(stroke_targets, minutes=0.5, warm_start_minutes=0.15, search_candidates=4,
+                      imitation_fraction=0.3), teacher)
+    searched = [r for r in policy_rows(teacher) if r.get("source") == "search"]
+    assert len(searched) > 20
+    assert sum(r["search_l2_relative"] for r in searched[-10:]) / 10 < 0.5
+    env = environment_for(TrainConfig.from_dict(json.loads((teacher / "config.json").read_text())))
+    student = tmp_path / "student"
+    config = tiny_config(stroke_targets, minutes=0.4, conditional=False, reward="discriminator",
+                         teacher=str(teacher), search_candidates=4, search_fraction=0.7)
+    train(config, student)
+    rows = [r for r in policy_rows(student) if r.get("source") == "search"]
+    assert len(rows) > 20 and sum(r["search_loss"] for r in rows[-5:]) < 0.8 * sum(r["search_loss"] for r in rows[:5])
+    assert any(r.get("source") == "agent" for r in policy_rows(student)), "the rest is reinforcement with D"
+    programs, finals = Agent.load(student).run(None, count=16, seed=1)
+    assert sum(len(p.strokes) for p in programs) >= 8, "the student draws"
+    assert env.canvas == finals.shape[1]

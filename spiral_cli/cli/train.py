@@ -19,7 +19,7 @@ def train(
     reward: str = typer.Option("discriminator", "--reward", help=f"One of: {', '.join(REWARDS)}."),
     model: str = typer.Option("default", "--model", help="Network size: default (fast on CPU) or paper."),
     residual_input: bool = typer.Option(
-        True, "--residual-input/--no-residual-input",
+        False, "--residual-input/--no-residual-input",
         help="Conditional agents also see the target's ink not yet drawn (beyond the paper).",
     ),
     blind: bool = typer.Option(False, "--blind", help="The agent does not see intermediate canvases."),
