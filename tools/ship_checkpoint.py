@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument("name")
     parser.add_argument("--data", required=True, help="evaluation data (its test split)")
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--search", type=int, default=16)
+    parser.add_argument("--search", type=int, default=8)
+    parser.add_argument("--best-n", type=int, default=0, help="images for the (slow) --quality best evaluation")
     args = parser.parse_args()
     out = ROOT / "checkpoints" / args.name
     out.mkdir(parents=True, exist_ok=True)
@@ -60,6 +61,9 @@ def evaluate_conditional(agent, args):
     if args.search > 1:
         report, targets, finals = evaluate_agent(agent, args.data, n=args.n, candidates=args.search)
         scores[f"search {args.search}"] = report.to_dict()
+    if args.best_n:
+        report, targets, finals = evaluate_agent(agent, args.data, n=args.best_n, quality="best")
+        scores["quality best"] = report.to_dict()
     return scores, comparison_sheet(targets, finals)
 
 

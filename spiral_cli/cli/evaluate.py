@@ -19,6 +19,7 @@ def evaluate(
     n: int = typer.Option(1000, "--n", help="Number of test images."),
     greedy: bool = typer.Option(False, "--greedy", help="Take the most likely action instead of sampling."),
     search: int = typer.Option(0, "--search", help="Also report best-of-K search with K proposals per step."),
+    best: bool = typer.Option(False, "--best", help="Also report what spiral parse --quality best does."),
     json_path: str = typer.Option(None, "--json", help="Write the report as JSON here."),
     sheet: str = typer.Option(None, "--sheet", help="Write a PNG of targets beside reconstructions here."),
     seed: int = typer.Option(0, "--seed"),
@@ -35,6 +36,8 @@ def evaluate(
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
     if search > 1:
         reports[f"search {search}"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, candidates=search)
+    if best:
+        reports["quality best"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, quality="best")
     table = Table(title=f"spiral eval {checkpoint} on {data} (test, n={len(targets)})")
     table.add_column("metric")
     for name in reports:

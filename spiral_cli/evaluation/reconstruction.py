@@ -41,15 +41,21 @@ def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float) -> 
 
 
 def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bool = False, seed: int = 0,
-                   candidates: int = 1):
-    """Run the agent (with best-of-`candidates` search when > 1) on the first n test images
-    of `data`; returns the report, targets and finals."""
+                   candidates: int = 1, quality: str | None = None):
+    """Run the agent (with best-of-`candidates` search when > 1, or as `spiral parse
+    --quality` does when given) on the first n test images of `data`; returns the report,
+    targets and finals."""
+    from spiral_cli.parsing.parse import reconstruct
+
     targets = load_dataset(data, "test", agent.env.canvas, agent.env.color, limit=n).images
     start = time.perf_counter()
     programs, finals = [], []
     for offset in range(0, len(targets), batch):
-        p, f = agent.run(targets[offset : offset + batch], greedy=greedy, seed=seed + offset,
-                         candidates=candidates)
+        chunk = targets[offset : offset + batch]
+        if quality is not None:
+            p, f, _ = reconstruct(agent, chunk, quality, seed=seed + offset)
+        else:
+            p, f = agent.run(chunk, greedy=greedy, seed=seed + offset, candidates=candidates)
         programs += p
         finals.append(f)
     finals = np.concatenate(finals)

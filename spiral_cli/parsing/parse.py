@@ -40,24 +40,9 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
     """One stroke program per image. `fast` is one greedy pass of the agent; `best` keeps,
     per image, the best of several searched rollouts by reconstruction error, then refines
     its strokes off the action grid against the renderer."""
-    candidates, rollouts, refine = QUALITIES[quality]
     fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color) for image in images]
     targets = np.stack([canvas for canvas, _ in fitted])
-    best_programs, best_renders, best_errors = None, None, np.full(len(images), np.inf)
-    for rollout in range(rollouts):
-        programs, renders = agent.run(targets, greedy=candidates == 1, seed=seed + rollout,
-                                      candidates=candidates, steps=steps)
-        errors = _errors(renders, targets)
-        if best_programs is None:
-            best_programs, best_renders = list(programs), renders.copy()
-        better = errors < best_errors
-        for index in np.nonzero(better)[0]:
-            best_programs[index], best_renders[index] = programs[index], renders[index]
-        best_errors = np.minimum(best_errors, errors)
-    if refine:
-        for index in range(len(images)):
-            best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
-        best_errors = _errors(best_renders, targets)
+    best_programs, best_renders, best_errors = reconstruct(agent, targets, quality, steps, seed)
     empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
     results = []
     for index, image in enumerate(images):
@@ -75,6 +60,27 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
             target=targets[index], render=best_renders[index], error=error, relative_residual=relative,
         ))
     return results
+
+
+def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
+                seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray, np.ndarray]:
+    """Programs, renders and squared errors for canvas-sized targets (N, H, W, C) uint8."""
+    candidates, rollouts, refine = QUALITIES[quality]
+    best_programs, best_renders, best_errors = None, None, np.full(len(targets), np.inf)
+    for rollout in range(rollouts):
+        programs, renders = agent.run(targets, greedy=candidates == 1, seed=seed + rollout,
+                                      candidates=candidates, steps=steps)
+        errors = _errors(renders, targets)
+        if best_programs is None:
+            best_programs, best_renders = list(programs), renders.copy()
+        for index in np.nonzero(errors < best_errors)[0]:
+            best_programs[index], best_renders[index] = programs[index], renders[index]
+        best_errors = np.minimum(best_errors, errors)
+    if refine:
+        for index in range(len(targets)):
+            best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
+        best_errors = _errors(best_renders, targets)
+    return best_programs, best_renders, best_errors
 
 
 def _errors(renders: np.ndarray, targets: np.ndarray) -> np.ndarray:
