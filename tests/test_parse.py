@@ -60,6 +60,13 @@ def test_modes_read_as_the_same_ink(tmp_path, mode):
     assert image.ink[mask].mean() > 0.95 and image.ink[~mask].mean() < 0.05
 
 
+@pytest.mark.parametrize("suffix", ["jpg", "webp", "bmp", "tiff"])
+def test_formats(tmp_path, suffix):
+    mask = line_image(tmp_path / f"line.{suffix}")
+    image = read_image(tmp_path / f"line.{suffix}")
+    assert image.ink[mask].mean() > 0.85 and image.ink[~mask].mean() < 0.05
+
+
 def test_transparent_background_is_paper(tmp_path):
     rgba = np.zeros((40, 40, 4), np.uint8)
     rgba[10:30, 18:22] = (0, 0, 0, 255)  # an opaque black bar on a transparent ground
@@ -167,7 +174,8 @@ def test_checkpoint_loads_without_pickle(untrained_checkpoint, monkeypatch):
 @needs_shipped
 def test_strokes_land_on_the_input_ink(tmp_path):
     mask = line_image(tmp_path / "line.png")
-    result = run_spiral("parse", str(tmp_path / "line.png"), "--svg", "--png", "--checkpoint", SHIPPED)
+    result = run_spiral("parse", str(tmp_path / "line.png"), "--svg", "--png", "--checkpoint", SHIPPED,
+                        "--quality", "best")
     assert result.returncode == 0, result.stderr
     render = 1 - np.asarray(Image.open(tmp_path / "line.spiral.png").convert("L"), float) / 255
     drawn = render > 0.5
