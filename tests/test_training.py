@@ -131,13 +131,31 @@ def test_killed_actor_is_restarted(stroke_targets, tmp_path):
     assert trainer.shared.policy_updates.value > updates_at_kill + 2
 
 
+def train_command(targets, run, checkpoint_minutes="0.05") -> list[str]:
+    return [sys.executable, "-m", "spiral_cli", "train", "--data", f"images:{targets}",
+            "--reward", "l2-step", "--run-dir", str(run), "--checkpoint-minutes", checkpoint_minutes,
+            "--canvas", "16", "--grid", "8", "--steps", "3", "--brush", "classic/pen",
+            "--envs-per-actor", "8", "--batch-size", "16", "--minutes", "5"]
+
+
+def test_sigterm_stops_cleanly_with_a_checkpoint(stroke_targets, tmp_path):
+    run = tmp_path / "run"
+    process = subprocess.Popen(train_command(stroke_targets, run, "100"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and not (run / "metrics.jsonl").exists():
+        time.sleep(0.5)
+    time.sleep(5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    checkpoint = latest_checkpoint(run)
+    assert checkpoint is not None and json.loads((checkpoint / "state.json").read_text())["updates"] > 0
+
+
 def test_sigkilled_trainer_resumes_from_its_last_checkpoint(stroke_targets, tmp_path):
     run = tmp_path / "run"
-    command = [sys.executable, "-m", "spiral_cli", "train", "--data", f"images:{stroke_targets}",
-               "--reward", "l2-step", "--run-dir", str(run), "--checkpoint-minutes", "0.05",
-               "--canvas", "16", "--grid", "8", "--steps", "3", "--brush", "classic/pen",
-               "--envs-per-actor", "8", "--batch-size", "16", "--minutes", "5"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(train_command(stroke_targets, run), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 90
     while time.time() < deadline and not (run / "latest").exists():
         time.sleep(0.5)

@@ -17,6 +17,7 @@ from spiral_cli.agent import Policy
 
 JUMP_REACH = 4  # px around a jump's landing point in which uncovered ink counts
 JUMP_WEIGHT = 1e-6  # far below any real stroke's improvement: jumps only break ties
+STROKE_COST = 0.01  # a stroke must remove 1% of the empty canvas's error to be drawn
 
 
 @torch.no_grad()
@@ -39,11 +40,15 @@ def ink(canvases: np.ndarray) -> np.ndarray:
     return 1.0 - canvases.astype(np.float32) / 255.0
 
 
-def choose(envs, proposals: dict[str, torch.Tensor], target_ink: np.ndarray) -> dict[str, torch.Tensor]:
+def choose(envs, proposals: dict[str, torch.Tensor], target_ink: np.ndarray,
+           stroke_cost: float = STROKE_COST) -> dict[str, torch.Tensor]:
     """The proposal per environment with the least squared error to the target after it
-    is taken (ties go to the earlier proposal)."""
+    is taken, plus `stroke_cost` (a share of the empty canvas's error) per drawn stroke, so
+    that strokes which barely help are left out (ties go to the earlier proposal)."""
     previews = envs.preview({k: v.numpy() for k, v in proposals.items()})  # (B, K, H, W, C)
     errors = ((ink(previews) - target_ink[:, None]) ** 2).reshape(*previews.shape[:2], -1).mean(-1)
+    empty = (target_ink ** 2).reshape(len(target_ink), -1).mean(-1)
+    errors = errors + stroke_cost * empty[:, None] * (proposals["flag"].numpy() == 1)
     errors = errors - JUMP_WEIGHT * _uncovered_ink_at_landing(envs, proposals, target_ink)
     best = torch.from_numpy(errors.argmin(1))
     rows = torch.arange(len(best))
@@ -66,6 +71,6 @@ def _uncovered_ink_at_landing(envs, proposals, target_ink: np.ndarray) -> np.nda
 
 
 def search_step(policy: Policy, envs, core, maps, target_ink: np.ndarray, candidates: int,
-                temperature: float = 1.0):
+                temperature: float = 1.0, stroke_cost: float = STROKE_COST):
     """The actions of one searched step, (B,) per component."""
-    return choose(envs, propose(policy, core, maps, candidates, temperature), target_ink)
+    return choose(envs, propose(policy, core, maps, candidates, temperature), target_ink, stroke_cost)

@@ -84,7 +84,7 @@ def _act(policy, envs, shared: Shared, slot: int, rng, searching: bool) -> None:
         core, maps, state = policy.step(canvas, target if policy.conditional else None, previous, state)
         if searching:
             actions = search_step(policy, envs, core, maps, target_ink, config.search_candidates,
-                                  config.search_temperature)
+                                  config.search_temperature, config.search_stroke_cost)
             log_prob = torch.zeros(len(core))
         else:
             actions, log_prob = policy.sample(core, maps)

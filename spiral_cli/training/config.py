@@ -43,6 +43,7 @@ class TrainConfig:
     search_fraction: float = 1.0  # share of the policy's episodes replaced by search after the warm start
     init_from: str | None = None  # start from this checkpoint's policy weights (same action space)
     teacher: str | None = None  # a conditional checkpoint that proposes in search instead of the policy
+    search_stroke_cost: float = 0.01  # a searched stroke must remove this share of the empty error
     search_temperature: float = 1.0  # of the sampled proposals; above 1 imitation flattens the policy without end
     imitation_fraction: float = 0.0  # share of batches that stay behaviour cloning after the warm start
     minutes: float | None = 60.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -209,6 +210,7 @@ class Trainer:
             self._start_actor(index)
         last_checkpoint = time.monotonic()
         speed = deque(maxlen=40)
+        previous_handler = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops cleanly, as Ctrl-C does
         with self.monitor:
             try:
                 while not self._finished(wall()):
@@ -231,6 +233,7 @@ class Trainer:
                 self._drain_metrics(wall())
                 final = self.checkpoint(wall()) if all(p.is_alive() for p in self.learners.values()) else None
                 self._shutdown()
+                signal.signal(signal.SIGTERM, previous_handler)
             if final is not None:
                 self.monitor.event(f"saved {final}")
         return TrainSummary(self.run_dir, shared.policy_updates.value, shared.env_steps.value, wall(),
@@ -251,6 +254,10 @@ class Trainer:
                 process.join(timeout=10)
                 if process.is_alive():
                     process.terminate()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _rate(samples) -> float:

@@ -1,0 +1,40 @@
+"""Writes the README's pictures of parsing and drawing under docs/ from the shipped
+checkpoints (run: python tools/make_docs.py)."""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from spiral_cli.export.files import write_output
+from spiral_cli.export.outputs import OutputOptions, encode
+from spiral_cli.export.raster import image_grid, png_bytes
+from spiral_cli.painting import render_program
+from spiral_cli.parsing.agent import Agent, shipped_checkpoints
+from spiral_cli.parsing.parse import parse_files
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def parse_example(name: str) -> None:
+    """The input, its program re-rendered at 8x the agent's canvas, and the strokes coloured."""
+    result = parse_files([ROOT / "assets" / f"{name}.png"], "mnist", quality="best")[0]
+    source = np.asarray(Image.open(ROOT / "assets" / f"{name}.png").convert("RGB").resize((400, 500)))
+    write_output(DOCS / f"{name}-input.png", png_bytes(source))
+    write_output(DOCS / f"{name}-x8.png", png_bytes(render_program(result.canvas_program, scale=8)))
+    write_output(DOCS / f"{name}-strokes.svg", encode(result.program, "svg", OutputOptions(color_by_stroke=True)))
+    print(name, f"{result.strokes} strokes, relative residual {result.relative_residual:.3f}")
+
+
+def samples_sheet() -> None:
+    agent = Agent.load("mnist-uncond")
+    _, finals = agent.run(None, count=64, seed=0)
+    write_output(DOCS / "mnist-uncond-samples.png", png_bytes(image_grid(list(finals))))
+
+
+if __name__ == "__main__":
+    for example in ("three", "four"):
+        parse_example(example)
+    if "mnist-uncond" in shipped_checkpoints():
+        samples_sheet()
