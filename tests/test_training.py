@@ -13,6 +13,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from spiral_cli.data import load_dataset
+from spiral_cli.errors import UsageError
 from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.training.checkpoint import latest_checkpoint, load_module, save_module
 from spiral_cli.training.config import TrainConfig
@@ -205,3 +206,16 @@ def test_search_imitation_and_distillation_into_an_unconditional_student(stroke_
     programs, finals = Agent.load(student).run(None, count=16, seed=1)
     assert sum(len(p.strokes) for p in programs) >= 8, "the student draws"
     assert env.canvas == finals.shape[1]
+
+
+def test_init_from_starts_with_another_runs_weights(stroke_targets, tmp_path):
+    first = tmp_path / "first"
+    train(tiny_config(stroke_targets, minutes=0.3, warm_start_minutes=0.3), first)
+    second = tmp_path / "second"
+    summary = train(tiny_config(stroke_targets, updates=3, init_from=str(first)), second)
+    assert summary.updates >= 3
+    rows = [r for r in policy_rows(second) if "l2_relative" in r]
+    assert rows[0]["l2_relative"] < 0.8, "the first episodes already come from the trained weights"
+    bad = tiny_config(stroke_targets, updates=3, init_from=str(first), model_options={**TINY_MODEL, "hidden": 32})
+    with pytest.raises(UsageError):
+        train(bad, tmp_path / "third")

@@ -17,7 +17,9 @@ import torch.multiprocessing as mp
 from spiral_cli.data import load_dataset
 from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.training.actor import actor_main, load_teacher
-from spiral_cli.training.checkpoint import commit_checkpoint, latest_checkpoint, new_checkpoint_dir, read_state
+from spiral_cli.training.checkpoint import (
+    commit_checkpoint, latest_checkpoint, load_module, new_checkpoint_dir, read_state,
+)
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.discriminator_learner import discriminator_learner_main
 from spiral_cli.training.monitor import Monitor
@@ -68,29 +70,29 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     env = environment_for(config)
     if config.teacher:
         load_teacher(config.teacher, env.action_components())  # fail here, not in every actor
-    if config.init_from and checkpoint is None:
-        check_initial_weights(config, env)
+    initial = initial_weights(config, env) if config.init_from and checkpoint is None else None
     data = None
     if config.data is not None:
         data = torch.from_numpy(load_dataset(config.data, "train", env.canvas, env.color).images).share_memory_()
-    return Trainer(config, env, data, run_dir, checkpoint, prior, console).run()
+    return Trainer(config, env, data, run_dir, checkpoint, prior, console, initial).run()
 
 
-def check_initial_weights(config: TrainConfig, env) -> None:
-    """--init-from must name weights that fit this run's policy."""
+def initial_weights(config: TrainConfig, env) -> dict:
+    """The policy weights --init-from names, checked to fit this run's policy."""
     from safetensors.torch import load_file
 
     from spiral_cli.parsing.agent import resolve_checkpoint
 
-    policy = build_policy(config, env.action_components(), env.image_shape)
+    weights = load_file(str(resolve_checkpoint(config.init_from)[1]))
     try:
-        policy.load_state_dict(load_file(str(resolve_checkpoint(config.init_from)[1])))
+        build_policy(config, env.action_components(), env.image_shape).load_state_dict(weights)
     except RuntimeError:
         raise UsageError(f"--init-from {config.init_from}: its network does not fit this run's") from None
+    return weights
 
 
 class Trainer:
-    def __init__(self, config, env, data, run_dir, checkpoint, prior, console):
+    def __init__(self, config, env, data, run_dir, checkpoint, prior, console, initial_weights=None):
         self.config, self.env, self.run_dir = config, env, run_dir
         self.context = mp.get_context("spawn")  # libmypaint's OpenMP and torch do not survive fork
         ctx = self.context
@@ -99,6 +101,10 @@ class Trainer:
         slots_per_batch = config.batch_size // config.envs_per_actor
         slots = 2 * slots_per_batch + 2 * config.actors
         policy = build_policy(config, components, shape)
+        if initial_weights is not None:  # what actors use until the learner publishes
+            policy.load_state_dict(initial_weights)
+        elif checkpoint is not None:
+            load_module(policy, None, checkpoint, "policy")
         d_weights = replay = None
         if config.uses_discriminator:
             d_weights = SharedWeights(build_discriminator(config, shape), ctx)
