@@ -119,3 +119,14 @@ def test_multiple_inputs_each_get_their_own_output(tmp_path):
     result = run_spiral("render", str(tmp_path / "spiral.json"), str(tmp_path / "sun.json"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "spiral.png").exists() and (tmp_path / "sun.png").exists()
+
+
+def test_library_chatter_stays_out_of_stdout():
+    """libmypaint printf()s warnings; with `-o -` they must not land inside the output."""
+    import subprocess
+    import sys
+
+    code = ("import ctypes; from spiral_cli.cli import app; app._keep_stdout_clean(); "
+            "libc = ctypes.CDLL(None); libc.printf(b'chatter\\n'); libc.fflush(None); print('ours')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout == "ours\n" and "chatter" in result.stderr

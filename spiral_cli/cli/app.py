@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 
 import typer
@@ -54,7 +56,19 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _keep_stdout_clean() -> None:
+    """libmypaint printf()s the odd warning to the C-level stdout, which would end up inside
+    an SVG written with `-o -`. Point file descriptor 1 at stderr for the libraries, and give
+    Python's sys.stdout the real standard output."""
+    sys.stdout.flush()
+    real = os.dup(1)
+    os.dup2(2, 1)
+    stream = io.BufferedWriter(io.FileIO(real, "w"))
+    sys.stdout = io.TextIOWrapper(stream, encoding=sys.stdout.encoding, line_buffering=sys.stdout.line_buffering)
+
+
 def main(argv: list[str] | None = None) -> None:
+    _keep_stdout_clean()
     _register_commands()
     command = typer.main.get_command(app)
     try:
