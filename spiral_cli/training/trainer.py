@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import signal
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -216,7 +217,8 @@ class Trainer:
             self._start_actor(index)
         last_checkpoint = time.monotonic()
         speed = deque(maxlen=40)
-        previous_handler = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops cleanly, as Ctrl-C does
+        in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be handled
+        previous_handler = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None  # `kill` = Ctrl-C
         with self.monitor:
             try:
                 while not self._finished(wall()):
@@ -239,7 +241,8 @@ class Trainer:
                 self._drain_metrics(wall())
                 final = self.checkpoint(wall()) if all(p.is_alive() for p in self.learners.values()) else None
                 self._shutdown()
-                signal.signal(signal.SIGTERM, previous_handler)
+                if in_main_thread:
+                    signal.signal(signal.SIGTERM, previous_handler)
             if final is not None:
                 self.monitor.event(f"saved {final}")
         return TrainSummary(self.run_dir, shared.policy_updates.value, shared.env_steps.value, wall(),
