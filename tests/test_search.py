@@ -93,3 +93,19 @@ def test_refinement_moves_a_stroke_onto_its_target():
     assert after < 0.5 * before
     assert abs(refined.actions[1].end[1] - 8.0) < 0.75
     assert refined.actions[1].start == refined.actions[0].end  # the stroke still starts where the pen is
+
+
+def test_refinement_trims_a_tail_the_target_does_not_have():
+    from spiral_cli.painting import render_program
+    from spiral_cli.parsing.refine import refine_program
+    from spiral_cli.programs import Action, StrokeProgram
+
+    def program(start):
+        return StrokeProgram(32, 32, "classic/pen", "grayscale", (
+            Action("jump", (0.0, 0.0), (0.0, 0.0), start, 0.8, 3.0),
+            Action("draw", start, ((start[0] + 26) / 2, (start[1] + 24) / 2), (26.0, 24.0), 0.8, 3.0),
+        ))
+    target = ink(render_program(program((14.0, 12.0)))[..., :1])
+    refined, render = refine_program(program((2.0, 0.0)), target)  # the same line with a long tail
+    assert refined.actions[1].start[0] > 8 and refined.actions[1].start[1] > 6
+    assert ((ink(render) - target) ** 2).mean() < ((ink(render_program(program((2.0, 0.0)))[..., :1]) - target) ** 2).mean() / 3

@@ -18,6 +18,7 @@ def draw(
     grid: str = typer.Option(None, "--grid", help="Write a sheet of all drawings as PNG ('-' for stdout)."),
     svg_dir: Path = typer.Option(None, "--svg-dir", help="Write each drawing as an SVG into this folder."),
     json_dir: Path = typer.Option(None, "--json-dir", help="Write each drawing's stroke program into this folder."),
+    temperature: float = typer.Option(1.0, "--temperature", help="Below 1: tidier, less varied drawings."),
     greedy: bool = typer.Option(False, "--greedy", help="The most likely action at each step (one drawing, repeated)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
@@ -26,10 +27,12 @@ def draw(
 
     if n < 1:
         raise UsageError("-n must be at least 1")
+    if temperature <= 0:
+        raise UsageError("--temperature must be positive")
     agent = Agent.load(checkpoint)
     if agent.config.conditional:
         raise UsageError(f"{checkpoint}: a conditional checkpoint draws from a target image: use spiral parse")
-    programs, finals = agent.run(None, count=n, greedy=greedy, seed=seed)
+    programs, finals = agent.run(None, count=n, greedy=greedy, seed=seed, temperature=temperature)
     if grid is None and svg_dir is None and json_dir is None:
         grid = "samples.png"
     for folder, format in ((svg_dir, "svg"), (json_dir, "json")):

@@ -94,7 +94,8 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 CLASSIFIERS = Path(__file__).resolve().parent.parent.parent / "checkpoints"
 
 
-def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier: Path | None = None):
+def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier: Path | None = None,
+                     temperature: float = 1.0):
     """Fréchet distance of n unconditional drawings to n real test images, beside the same
     distance for n real training images (what a perfect generator would score)."""
     from spiral_cli.data import load_dataset, parse_data_spec
@@ -104,7 +105,7 @@ def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier:
     start = time.perf_counter()
     programs, samples = [], []
     for offset in range(0, n, 100):
-        p, s = agent.run(None, count=min(100, n - offset), seed=seed + offset)
+        p, s = agent.run(None, count=min(100, n - offset), seed=seed + offset, temperature=temperature)
         programs += p
         samples.append(s)
     samples = np.concatenate(samples)

@@ -67,10 +67,12 @@ class Agent:
 
     @torch.no_grad()
     def run(self, targets: np.ndarray | None, count: int | None = None, greedy: bool = False,
-            seed: int = 0, candidates: int = 1, steps: int | None = None) -> tuple[list[StrokeProgram], np.ndarray]:
+            seed: int = 0, candidates: int = 1, steps: int | None = None,
+            temperature: float = 1.0) -> tuple[list[StrokeProgram], np.ndarray]:
         """Run whole episodes: on targets (N, H, W, C) uint8 when conditional, else `count`
         unconditional samples. With `candidates` > 1 (conditional only) each step keeps the
-        best of that many proposals; `steps` overrides the episode length. Returns the
+        best of that many proposals; `steps` overrides the episode length; `temperature`
+        below 1 samples closer to the most likely actions. Returns the
         programs and the final canvases."""
         n = len(targets) if targets is not None else count
         torch.manual_seed(seed)
@@ -86,7 +88,7 @@ class Agent:
             if target_ink is not None:
                 actions = search_step(self.policy, envs, core, maps, target_ink, candidates)
             else:
-                actions, _ = self.policy.sample(core, maps, greedy=greedy)
+                actions, _ = self.policy.sample(core, maps, greedy=greedy, temperature=temperature)
             observation, *_ = envs.step({k: v.numpy() for k, v in actions.items()})
             canvas, previous = torch.from_numpy(observation["canvas"]), actions
         return envs.programs, observation["canvas"]

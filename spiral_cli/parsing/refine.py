@@ -36,7 +36,8 @@ def refine_program(program: StrokeProgram, target_ink: np.ndarray, passes: int =
                 if not actions[index].draws:
                     continue
                 starts_sequence = index == 0 or not actions[index - 1].draws
-                for candidate in _nudges(actions[index], step, program, starts_sequence):
+                ends_sequence = index + 1 == len(actions) or not actions[index + 1].draws
+                for candidate in _nudges(actions[index], step, program, starts_sequence, ends_sequence):
                     trial = _with(actions, index, candidate)
                     pixels = render(trial)
                     error = _error(pixels, target)
@@ -52,9 +53,10 @@ def _error(render: np.ndarray, target: np.ndarray) -> float:
     return float(((ink - target) ** 2).mean())
 
 
-def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence: bool):
+def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence: bool, ends_sequence: bool):
     """Each point moved by one step in each direction (the start only where the pen comes
-    down, elsewhere it is the previous stroke's end), and the width made larger and smaller."""
+    down, elsewhere it is the previous stroke's end), the width made larger and smaller, and
+    the stroke trimmed by a quarter at a free end (where no other stroke joins it)."""
     limit = (float(program.width), float(program.height))
     clamp = lambda p: (min(max(p[0], 0.0), limit[0]), min(max(p[1], 0.0), limit[1]))
     for name in ("start", "end", "control") if starts_sequence else ("end", "control"):
@@ -63,6 +65,21 @@ def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence
             yield replace(action, **{name: clamp((x + dx, y + dy))})
     for factor in (1.15, 1 / 1.15):
         yield replace(action, size=action.size * factor)
+    if starts_sequence:
+        yield _trimmed(action, 0.25, keep="end")
+    if ends_sequence:
+        yield _trimmed(action, 0.75, keep="start")
+
+
+def _trimmed(action: Action, t: float, keep: str) -> Action:
+    """The part of the quadratic Bezier after (keep="end") or before (keep="start") parameter t
+    (de Casteljau's split)."""
+    p0, p1, p2 = (np.array(p, dtype=float) for p in (action.start, action.control, action.end))
+    middle = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t ** 2 * p2
+    point = lambda v: (float(v[0]), float(v[1]))
+    if keep == "end":
+        return replace(action, start=point(middle), control=point((1 - t) * p1 + t * p2))
+    return replace(action, control=point((1 - t) * p0 + t * p1), end=point(middle))
 
 
 def _with(actions: list[Action], index: int, changed: Action) -> list[Action]:
