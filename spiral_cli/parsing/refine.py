@@ -55,8 +55,9 @@ def _error(render: np.ndarray, target: np.ndarray) -> float:
 
 def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence: bool, ends_sequence: bool):
     """Each point moved by one step in each direction (the start only where the pen comes
-    down, elsewhere it is the previous stroke's end), the width made larger and smaller, and
-    the stroke trimmed by a quarter at a free end (where no other stroke joins it)."""
+    down, elsewhere it is the previous stroke's end), the width made larger and smaller, the
+    stroke left out (the pen moves to its end unseen), and trimmed by a quarter at a free end
+    (where no other stroke joins it)."""
     limit = (float(program.width), float(program.height))
     clamp = lambda p: (min(max(p[0], 0.0), limit[0]), min(max(p[1], 0.0), limit[1]))
     for name in ("start", "end", "control") if starts_sequence else ("end", "control"):
@@ -65,6 +66,7 @@ def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence
             yield replace(action, **{name: clamp((x + dx, y + dy))})
     for factor in (1.15, 1 / 1.15):
         yield replace(action, size=action.size * factor)
+    yield replace(action, kind="jump", control=action.end)  # a stroke that only hurts goes
     if starts_sequence:
         yield _trimmed(action, 0.25, keep="end")
     if ends_sequence:
