@@ -35,11 +35,18 @@ class Dataset:
         return len(self.images)
 
 
-def parse_data_spec(spec: str) -> tuple[str, Path]:
-    """'mnist:DIR', 'omniglot:PATH' or 'images:DIR'."""
+def data_kind(spec: str) -> str:
+    """'mnist', 'omniglot' or 'images' of a data spec, without looking at the files (a shipped
+    checkpoint names data that need not be on this machine)."""
     kind, _, location = spec.partition(":")
     if kind not in KINDS or not location:
         raise UsageError(f"--data must be one of {', '.join(k + ':PATH' for k in KINDS)}, got {spec!r}")
+    return kind
+
+
+def parse_data_spec(spec: str) -> tuple[str, Path]:
+    """'mnist:DIR', 'omniglot:PATH' or 'images:DIR', checked to exist."""
+    kind, location = data_kind(spec), spec.partition(":")[2]
     path = Path(location).expanduser()
     if not path.exists():
         raise UsageError(f"--data {spec}: {path} does not exist")

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from spiral_cli.agent import Discriminator, Policy, model_config
-from spiral_cli.data import parse_data_spec
+from spiral_cli.data.datasets import data_kind
 from spiral_cli.envs import env_config
 from spiral_cli.envs.components import ActionComponent
 from spiral_cli.training.config import TrainConfig
@@ -60,7 +60,7 @@ def environment_for(config: TrainConfig):
     """The environment configuration of a run (colour when the data are colour images)."""
     options = dict(config.env_options)
     if config.data is not None and "color" not in options:
-        options["color"] = parse_data_spec(config.data)[0] == "images"
+        options["color"] = data_kind(config.data) == "images"
     return env_config(config.env, **options)
 
 
