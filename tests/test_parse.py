@@ -174,8 +174,9 @@ def test_checkpoint_loads_without_pickle(untrained_checkpoint, monkeypatch):
 @needs_shipped
 def test_strokes_land_on_the_input_ink(tmp_path):
     mask = line_image(tmp_path / "line.png")
+    # from another folder: a shipped checkpoint needs none of its training data
     result = run_spiral("parse", str(tmp_path / "line.png"), "--svg", "--png", "--checkpoint", SHIPPED,
-                        "--quality", "best")
+                        "--quality", "best", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     render = 1 - np.asarray(Image.open(tmp_path / "line.spiral.png").convert("L"), float) / 255
     drawn = render > 0.5
