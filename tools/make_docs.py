@@ -1,6 +1,7 @@
 """Writes the README's pictures of parsing and drawing under docs/ from the shipped
 checkpoints (run: python tools/make_docs.py)."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +29,15 @@ def parse_example(name: str) -> None:
 
 
 def samples_sheet() -> None:
+    """64 drawings of the unconditional agent, sampled at temperature 0.8."""
     agent = Agent.load("mnist-uncond")
-    _, finals = agent.run(None, count=64, seed=0)
+    _, finals = agent.run(None, count=64, seed=0, temperature=0.8)
     write_output(DOCS / "mnist-uncond-samples.png", png_bytes(image_grid(list(finals))))
 
 
 if __name__ == "__main__":
-    for example in ("three", "four"):
-        parse_example(example)
+    if "--samples-only" not in sys.argv:
+        for example in ("three", "four"):
+            parse_example(example)
     if "mnist-uncond" in shipped_checkpoints():
         samples_sheet()
