@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(libmypaint-1.5-1 mypaint-brushes)
+APT_PACKAGES=(libmypaint-1.5-1 mypaint-brushes libegl1 libegl-mesa0 libosmesa6)  # MuJoCo renders offscreen with EGL or OSMesa
 TORCH_VERSION=2.13.0
 VENV=.venv
 

@@ -43,8 +43,9 @@ def main() -> None:
     if agent.config.conditional:
         scores, sheet = evaluate_conditional(agent, args)
     else:
-        scores, samples = evaluate_samples(agent, args.data, args.n)
-        scores, sheet = {"samples": scores}, image_grid(list(samples[:64]))
+        scores, _ = evaluate_samples(agent, args.data, args.n)
+        cooler, samples = evaluate_samples(agent, args.data, args.n, temperature=0.8)
+        scores, sheet = {"samples": scores, "samples at temperature 0.8": cooler}, image_grid(list(samples[:64]))
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
     write_output(out / "sheet.png", png_bytes(sheet))

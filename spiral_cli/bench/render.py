@@ -1,4 +1,5 @@
-"""Rendering throughput: strokes per second with canvas read-back, in one or many processes."""
+"""Rendering throughput with canvas read-back, in one or many processes: strokes per second
+for libmypaint brushes, renders per second for MuJoCo scenes."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class RenderResult:
     brush: str
     canvas: int
     processes: int
-    strokes: int
+    strokes: int  # renders, for scenes
     seconds: float
 
     @property
@@ -49,17 +50,41 @@ def _draw_for(brush: str, canvas: int, seconds: float, seed: int) -> int:
     return strokes
 
 
+SCENES = "mujoco-scenes"  # measured in place of a brush: whole scene renders
+
+
+def _render_scenes_for(canvas: int, seconds: float, seed: int) -> int:
+    """Render random scenes of one to five objects (the dataset's) for `seconds`."""
+    from spiral_cli.data.scenes import random_scene
+    from spiral_cli.envs.scenes import SceneConfig
+    from spiral_cli.scenes.renderer import SceneRenderer
+
+    rng, config = np.random.default_rng(seed), SceneConfig()
+    renderer = SceneRenderer(canvas, canvas)
+    renders = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        renderer.render(random_scene(rng, config))
+        renders += 1
+    renderer.close()
+    return renders
+
+
+def _work_for(brush: str, canvas: int, seconds: float, seed: int) -> int:
+    return _render_scenes_for(canvas, seconds, seed) if brush == SCENES else _draw_for(brush, canvas, seconds, seed)
+
+
 def measure(brush: str, canvas: int, processes: int = 1, seconds: float = 3.0) -> RenderResult:
     if processes == 1:
         start = time.perf_counter()
-        strokes = _draw_for(brush, canvas, seconds, 0)
+        strokes = _work_for(brush, canvas, seconds, 0)
         return RenderResult(brush, canvas, 1, strokes, time.perf_counter() - start)
     # spawn: libmypaint's OpenMP runtime does not survive fork.
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        pool.starmap(_draw_for, [(brush, canvas, 0.05, i) for i in range(processes)])  # warm up
+        pool.starmap(_work_for, [(brush, canvas, 0.05, i) for i in range(processes)])  # warm up
         start = time.perf_counter()
-        counts = pool.starmap(_draw_for, [(brush, canvas, seconds, i) for i in range(processes)])
+        counts = pool.starmap(_work_for, [(brush, canvas, seconds, i) for i in range(processes)])
         elapsed = time.perf_counter() - start
     return RenderResult(brush, canvas, processes, sum(counts), elapsed)
 

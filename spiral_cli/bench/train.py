@@ -56,7 +56,7 @@ def learner_alone(model: str, seconds: float, batch_size: int = 64) -> float:
     torch.set_num_threads(1)
     env = env_config("paint")
     config = TrainConfig(model=model, reward="l2-step", batch_size=batch_size)
-    updater = PolicyUpdater(build_policy(config, env.action_components(), env.image_shape), config)
+    updater = PolicyUpdater(build_policy(config, env.action_components(), env.image_shape), config, env)
     steps, size = env.episode_length, batch_size
     generator = torch.Generator().manual_seed(0)
     batch = {

@@ -37,7 +37,7 @@ def _root(
 
 
 def _register_commands() -> None:
-    from spiral_cli.cli import bench, brushes, checkpoints, convert, draw, evaluate, parse, render, train
+    from spiral_cli.cli import bench, brushes, checkpoints, convert, dataset, draw, evaluate, parse, render, train
 
     app.command("render")(render.render)
     app.command("export")(render.export)
@@ -48,6 +48,7 @@ def _register_commands() -> None:
     app.command("checkpoints")(checkpoints.checkpoints)
     app.command("train")(train.train)
     app.command("eval")(evaluate.evaluate)
+    app.add_typer(dataset.app, name="dataset")
     app.add_typer(bench.app, name="bench")
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from spiral_cli.errors import UsageError
 from spiral_cli.export.files import write_output
 
 app = typer.Typer(help="Measure speed on this machine.", no_args_is_help=True)
@@ -22,19 +23,26 @@ def render(
     brush: list[str] = typer.Option(["classic/dry_brush", "classic/pen"], "--brush", help="Brushes to measure."),
     canvas: list[int] = typer.Option([64, 512], "--canvas", help="Canvas sizes in px."),
     json_path: str = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+    env: str = typer.Option("paint", "--env", help="paint (libmypaint strokes) or scenes (MuJoCo renders)."),
 ) -> None:
-    """Strokes per second, canvas read back after every stroke, in 1 and N processes."""
-    from spiral_cli.bench.render import bench_render, machine
+    """Strokes per second, canvas read back after every stroke, in 1 and N processes; with
+    --env scenes, MuJoCo renders of random 1-5 object scenes per second."""
+    from spiral_cli.bench.render import SCENES, bench_render, machine
 
+    if env not in ("paint", "scenes"):
+        raise UsageError(f"--env must be paint or scenes, got {env!r}")
+    unit = "renders" if env == "scenes" else "strokes"
+    brushes = (SCENES,) if env == "scenes" else tuple(brush)
     console = Console()
     table = Table(title=f"spiral bench render ({os.cpu_count()} cores)")
-    for column in ("brush", "canvas px", "processes", "strokes", "seconds", "strokes/s"):
-        table.add_column(column, justify="left" if column == "brush" else "right")
+    first = "renderer" if env == "scenes" else "brush"
+    for column in (first, "canvas px", "processes", unit, "seconds", f"{unit}/s"):
+        table.add_column(column, justify="left" if column == first else "right")
 
     def show(result) -> None:
         console.print(
             f"  {result.brush} {result.canvas}px x{result.processes}: "
-            f"{result.strokes_per_second:,.0f} strokes/s"
+            f"{result.strokes_per_second:,.0f} {unit}/s"
         )
         table.add_row(
             result.brush,
@@ -45,7 +53,7 @@ def render(
             f"{result.strokes_per_second:,.0f}",
         )
 
-    results = bench_render(tuple(brush), tuple(canvas), processes, seconds, on_result=show)
+    results = bench_render(brushes, tuple(canvas), processes, seconds, on_result=show)
     console.print(table)
     if json_path:
         report = {"machine": machine(), "results": [r.to_dict() for r in results]}

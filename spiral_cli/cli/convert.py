@@ -13,6 +13,7 @@ from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.export.outputs import OutputOptions
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS
 from spiral_cli.parsing.parse import QUALITIES
+from spiral_cli.parsing.scenes import METHODS
 
 
 def convert(
@@ -29,6 +30,8 @@ def convert(
     brush: str = typer.Option(None, "--brush", help="PNG and GIF: re-render with this brush."),
     color_by_stroke: bool = typer.Option(False, "--color-by-stroke", help="SVG: give each stroke its own colour."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse larger images."),
+    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (mcmc: the scenes baseline)."),
+    budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Parse every image of a folder; skips outputs that are up to date, so an interrupted run resumes."""
@@ -38,9 +41,12 @@ def convert(
         raise UsageError(f"--quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
     if workers < 1:
         raise UsageError("--workers must be at least 1")
+    if method not in METHODS:
+        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     job = ConvertJob(
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()), checkpoint=checkpoint, quality=quality,
         steps=steps, seed=seed, max_pixels=max_pixels, options=OutputOptions(scale, None, brush, color_by_stroke),
+        method=method, budget=budget,
     )
     console = Console(stderr=True)
     columns = (TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

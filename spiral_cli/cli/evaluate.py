@@ -3,33 +3,46 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from spiral_cli.errors import UsageError
 from spiral_cli.export.files import write_output
 from spiral_cli.export.raster import image_grid, png_bytes
 
 
 def evaluate(
     checkpoint: str = typer.Option(..., "--checkpoint", help="Shipped checkpoint name, run directory or checkpoint directory."),
-    data: str = typer.Option(..., "--data", help="mnist:DIR, omniglot:PATH or images:DIR (its test split is used)."),
+    data: str = typer.Option(..., "--data", help="mnist:DIR, omniglot:PATH, images:DIR or scenes:DIR (its test split is used)."),
     n: int = typer.Option(1000, "--n", help="Number of test images."),
     greedy: bool = typer.Option(False, "--greedy", help="Take the most likely action instead of sampling."),
     search: int = typer.Option(0, "--search", help="Also report best-of-K search with K proposals per step."),
     best: bool = typer.Option(False, "--best", help="Also report what spiral parse --quality best does."),
     json_path: str = typer.Option(None, "--json", help="Write the report as JSON here."),
     sheet: str = typer.Option(None, "--sheet", help="Write a PNG of targets beside reconstructions here."),
+    mcmc: str = typer.Option(
+        "100,1000,10000", "--mcmc", help="Scenes: MCMC baseline budgets (renders per scene), comma-separated; 0 for none."
+    ),
+    plot: str = typer.Option(None, "--plot", help="Scenes: write a PNG plot of error against renders here."),
+    workers: int = typer.Option(len(os.sched_getaffinity(0)), "--workers", help="Scenes: processes for the MCMC chains."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Conditional agents: mean reconstruction error, relative residual, strokes per image and
-    images/s. Unconditional agents: the Fréchet distance of their drawings to real images."""
+    images/s. Unconditional agents: the Fréchet distance of their drawings to real images.
+    Scenes agents: also object-count and per-attribute accuracy, beside the MCMC baseline."""
     from spiral_cli.evaluation.reconstruction import evaluate_agent
     from spiral_cli.parsing.agent import Agent
 
     agent = Agent.load(checkpoint)
+    if agent.config.env == "scenes":
+        from spiral_cli.cli.evaluate_scenes import evaluate_scenes
+
+        return evaluate_scenes(agent, checkpoint, data, n, _budgets(mcmc), best, seed, json_path, sheet, plot,
+                               max(1, workers))
     if not agent.config.conditional:
         return _evaluate_unconditional(agent, checkpoint, data, n, seed, json_path, sheet)
     reports = {}
@@ -52,6 +65,16 @@ def evaluate(
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
     if sheet:  # of the best method evaluated
         write_output(sheet, png_bytes(comparison_sheet(targets, finals)))
+
+
+def _budgets(text: str) -> list[int]:
+    try:
+        budgets = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--mcmc takes renders per scene such as 100,1000,10000, got {text!r}") from None
+    if any(b < 0 for b in budgets):
+        raise UsageError("--mcmc budgets must be positive")
+    return [b for b in budgets if b > 0]
 
 
 def _evaluate_unconditional(agent, checkpoint, data, n, seed, json_path, sheet) -> None:

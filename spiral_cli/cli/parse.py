@@ -12,6 +12,7 @@ from spiral_cli.export.files import write_output
 from spiral_cli.export.outputs import FORMATS, OutputOptions, encode
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS
 from spiral_cli.parsing.parse import QUALITIES
+from spiral_cli.parsing.scenes import METHODS, SceneParseResult
 
 BATCH = 64  # images parsed together
 
@@ -51,26 +52,38 @@ def parse(
     brush: str = typer.Option(None, "--brush", help="PNG and GIF: re-render with this brush."),
     color_by_stroke: bool = typer.Option(False, "--color-by-stroke", help="SVG: give each stroke its own colour."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse larger images (decompression bombs)."),
+    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (mcmc: the scenes baseline)."),
+    budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
+    azimuth: float = typer.Option(None, "--azimuth", help="Scenes PNG: camera angle around the platform (degrees)."),
+    elevation: float = typer.Option(None, "--elevation", help="Scenes PNG: camera elevation (degrees, negative looks down)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Turn images into stroke programs with a trained agent."""
+    """Turn images into stroke programs with a trained agent (scene programs with a scenes
+    checkpoint or --method mcmc)."""
     from spiral_cli.parsing.parse import parse_files
 
     if quality not in QUALITIES:
         raise UsageError(f"--quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
     if steps is not None and steps < 1:
         raise UsageError("--steps must be at least 1")
+    if method not in METHODS:
+        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if budget < 1:
+        raise UsageError("--budget must be at least 1")
     formats = [f for f, chosen in zip(FORMATS, (svg, json_, png, gif)) if chosen] or ["svg"]
     plans = output_paths(images, formats, output)
-    options = OutputOptions(scale, size, brush, color_by_stroke)
+    options = OutputOptions(scale, size, brush, color_by_stroke, azimuth, elevation)
     console = Console(stderr=True)
     for start in range(0, len(images), BATCH):
         batch = images[start : start + BATCH]
-        for result, plan in zip(parse_files(batch, checkpoint, quality, steps, seed, max_pixels), plans[start:]):
-            for format, path in plan.items():
-                write_output(path, encode(result.program, format, options))
+        parsed = parse_files(batch, checkpoint, quality, steps, seed, max_pixels, method, budget)
+        for result, plan in zip(parsed, plans[start:]):
+            outputs = {path: encode(result.program, format, options) for format, path in plan.items()}
+            for path, payload in outputs.items():
+                write_output(path, payload)
+            marks = "objects" if isinstance(result, SceneParseResult) else "strokes"
             console.print(
-                f"{result.image.path} -> {', '.join(plan.values())}: {result.strokes} strokes, "
+                f"{result.program.source['image']} -> {', '.join(plan.values())}: {result.strokes} {marks}, "
                 f"relative residual {result.relative_residual:.3f}",
                 highlight=False, soft_wrap=True,
             )

@@ -12,7 +12,10 @@ from spiral_cli.training.config import REWARDS, TrainConfig
 
 
 def train(
-    data: str = typer.Option(None, "--data", help="mnist:DIR, omniglot:PATH or images:DIR (real images / targets)."),
+    data: str = typer.Option(
+        None, "--data", help="mnist:DIR, omniglot:PATH, images:DIR or scenes:DIR (real images / targets)."
+    ),
+    env: str = typer.Option("paint", "--env", help="paint (libmypaint strokes) or scenes (MuJoCo objects)."),
     run_dir: Path = typer.Option(Path("runs/spiral"), "--run-dir", help="Where checkpoints, config and logs go."),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory where it stopped."),
     conditional: bool = typer.Option(True, "--conditional/--unconditional", help="Reconstruct targets, or draw freely."),
@@ -23,6 +26,7 @@ def train(
         help="Conditional agents also see the target's ink not yet drawn (beyond the paper).",
     ),
     blind: bool = typer.Option(False, "--blind", help="The agent does not see intermediate canvases."),
+    input_size: int = typer.Option(None, "--input-size", help="Canvases are pooled to this size before the policy's convs (default 32)."),
     spectral_norm: bool = typer.Option(False, "--spectral-norm", help="SPIRAL++ discriminator: spectral norm, GAN loss."),
     actors: int = typer.Option(1, "--actors", help="Actor processes."),
     envs_per_actor: int = typer.Option(16, "--envs-per-actor", help="Environments each actor steps at once."),
@@ -44,8 +48,8 @@ def train(
     ),
     brush: str = typer.Option(None, "--brush", help="Painting brush (default classic/dry_brush)."),
     canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
-    grid: int = typer.Option(None, "--grid", help="Action grid (default 32)."),
-    steps: int = typer.Option(None, "--steps", help="Episode length N (default 20)."),
+    grid: int = typer.Option(None, "--grid", help="Action grid (default 32; scenes 16)."),
+    steps: int = typer.Option(None, "--steps", help="Episode length N (default 20; scenes 10)."),
     learning_rate: float = typer.Option(3e-4, "--lr", help="Policy learning rate."),
     entropy_cost: float = typer.Option(0.01, "--entropy", help="Entropy bonus coefficient."),
     discount: float = typer.Option(0.99, "--discount", help="Discount factor."),
@@ -66,14 +70,13 @@ def train(
     else:
         env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
         model_options = {k: v for k, v in dict(
-            blind=blind, d_spectral_norm=spectral_norm, residual_input=residual_input and conditional,
+            blind=blind, d_spectral_norm=spectral_norm, residual_input=residual_input and conditional, input_size=input_size,
         ).items() if v}
         config = TrainConfig(
-            data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
+            env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
             env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
             updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, search_candidates=search,
-            search_fraction=search_fraction, teacher=teacher, init_from=init_from,
-             learning_rate=learning_rate,
+            search_fraction=search_fraction, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,

@@ -19,7 +19,7 @@ from PIL import Image
 from spiral_cli.errors import UsageError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
-KINDS = ("mnist", "omniglot", "images")
+KINDS = ("mnist", "omniglot", "images", "scenes")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Dataset:
 
 
 def data_kind(spec: str) -> str:
-    """'mnist', 'omniglot' or 'images' of a data spec, without looking at the files (a shipped
+    """'mnist', 'omniglot', 'images' or 'scenes' of a data spec, without looking at the files (a shipped
     checkpoint names data that need not be on this machine)."""
     kind, _, location = spec.partition(":")
     if kind not in KINDS or not location:
@@ -45,7 +45,7 @@ def data_kind(spec: str) -> str:
 
 
 def parse_data_spec(spec: str) -> tuple[str, Path]:
-    """'mnist:DIR', 'omniglot:PATH' or 'images:DIR', checked to exist."""
+    """'mnist:DIR', 'omniglot:PATH', 'images:DIR' or 'scenes:DIR', checked to exist."""
     kind, location = data_kind(spec), spec.partition(":")[2]
     path = Path(location).expanduser()
     if not path.exists():
@@ -58,7 +58,7 @@ def load_dataset(spec: str, split: str, canvas: int = 64, color: bool = False, l
     if split not in ("train", "test"):
         raise ValueError(split)
     kind, path = parse_data_spec(spec)
-    loader = {"mnist": _mnist, "omniglot": _omniglot, "images": _images}[kind]
+    loader = {"mnist": _mnist, "omniglot": _omniglot, "images": _images, "scenes": _scenes}[kind]
     ink_or_rgb = loader(path, split, canvas, color, limit)
     return Dataset(f"{kind}:{split}", ink_or_rgb)
 
@@ -145,6 +145,24 @@ def _images(folder: Path, split: str, canvas: int, color: bool, limit: int | Non
             image = _center_square(image.convert("RGB" if color else "L"))
             pixels = np.asarray(image.resize((canvas, canvas), Image.BICUBIC))
         out.append(pixels if color else pixels[..., None])
+    return np.stack(out)
+
+
+def scene_files(folder: Path, split: str, limit: int | None = None) -> list[Path]:
+    """The renders of a MUJOCO SCENES folder in a split (the images rule: 10% by name hash)."""
+    files = sorted(folder.glob("*.png"))
+    return [p for p in files if _is_test_file(p) == (split == "test")][:limit]
+
+
+def _scenes(folder: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
+    """RGB renders of `spiral dataset scenes`, read as they are (the scene agent's canvas)."""
+    files = scene_files(folder, split, limit)
+    if not files:
+        raise UsageError(f"scenes: no {split} scenes in {folder} (make them with: spiral dataset scenes {folder})")
+    out = []
+    for file in files:
+        with Image.open(file) as image:
+            out.append(np.asarray(image.convert("RGB").resize((canvas, canvas), Image.BICUBIC)))
     return np.stack(out)
 
 

@@ -3,8 +3,10 @@
 import gymnasium
 
 from spiral_cli.envs.paint import PaintConfig, PaintEnv, PaintVectorEnv
+from spiral_cli.envs.scenes import SceneConfig, SceneEnv, SceneVectorEnv
 
 PAINT_ENV_ID = "spiral/Paint-v0"
+SCENES_ENV_ID = "spiral/Scenes-v0"
 
 if PAINT_ENV_ID not in gymnasium.registry:
     gymnasium.register(
@@ -13,8 +15,15 @@ if PAINT_ENV_ID not in gymnasium.registry:
         vector_entry_point="spiral_cli.envs.paint:PaintVectorEnv",
     )
 
+if SCENES_ENV_ID not in gymnasium.registry:
+    gymnasium.register(
+        id=SCENES_ENV_ID,
+        entry_point="spiral_cli.envs.scenes:SceneEnv",
+        vector_entry_point="spiral_cli.envs.scenes:SceneVectorEnv",
+    )
+
 # Environment families the trainer can use: options class and batched environment.
-FAMILIES = {"paint": (PaintConfig, PaintVectorEnv)}
+FAMILIES = {"paint": (PaintConfig, PaintVectorEnv), "scenes": (SceneConfig, SceneVectorEnv)}
 
 
 def env_config(family: str, **options):
@@ -32,4 +41,7 @@ def make_vector_env(family: str, num_envs: int, config):
     return FAMILIES[family][1](num_envs, **config.to_dict())
 
 
-__all__ = ["FAMILIES", "PAINT_ENV_ID", "PaintConfig", "PaintEnv", "PaintVectorEnv", "env_config", "make_vector_env"]
+__all__ = [
+    "FAMILIES", "PAINT_ENV_ID", "SCENES_ENV_ID", "PaintConfig", "PaintEnv", "PaintVectorEnv", "SceneConfig", "SceneEnv",
+    "SceneVectorEnv", "env_config", "make_vector_env",
+]

@@ -84,6 +84,11 @@ class PaintConfig:
             color=color,
         )
 
+    @staticmethod
+    def marks(actions: dict):
+        """Where a batch of actions draws a stroke (what the trainer counts per episode)."""
+        return actions["flag"] == 1
+
     def empty_program(self) -> StrokeProgram:
         return StrokeProgram(
             width=self.canvas,

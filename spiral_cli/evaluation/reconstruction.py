@@ -27,15 +27,17 @@ class ReconstructionReport:
         return asdict(self)
 
 
-def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float) -> ReconstructionReport:
+def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float, blank: np.ndarray | None = None
+          ) -> ReconstructionReport:
+    """`blank` is the canvas before any action (default white paper)."""
     errors = ((ink(finals) - ink(targets)) ** 2).reshape(len(targets), -1).mean(1)
-    empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
+    empty = ((ink(targets) - (0.0 if blank is None else ink(blank))) ** 2).reshape(len(targets), -1).mean(1)
     return ReconstructionReport(
         images=len(targets),
         mean_error=float(errors.mean()),
         empty_error=float(empty.mean()),
         relative_residual=float(errors.mean() / empty.mean()),
-        strokes_per_image=float(np.mean([len(p.strokes) for p in programs])),
+        strokes_per_image=float(np.mean([p.marks for p in programs])),  # objects, for scenes
         images_per_second=len(targets) / seconds,
     )
 

@@ -26,6 +26,8 @@ class ConvertJob:
     seed: int = 0
     max_pixels: int = DEFAULT_MAX_PIXELS
     options: OutputOptions = OutputOptions()
+    method: str = "agent"  # or mcmc, the scenes baseline
+    budget: int = 1000  # mcmc renders per image
 
 
 @dataclass
@@ -128,7 +130,7 @@ def _convert_chunk(task) -> list[tuple[str, str | None]]:
     if not images:
         return outcomes
     try:
-        results = parse_read(images, job.checkpoint, job.quality, job.steps, job.seed)
+        results = parse_read(images, job.checkpoint, job.quality, job.steps, job.seed, job.method, job.budget)
     except SpiralError as exc:  # e.g. the checkpoint: every image of the chunk fails alike
         return outcomes + [(str(path), str(exc)) for path in paths]
     for path, result in zip(paths, results):

@@ -10,6 +10,7 @@ from spiral_cli.errors import UsageError
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
 from spiral_cli.parsing.refine import refine_program
+from spiral_cli.parsing.scenes import parse_scene_images
 from spiral_cli.parsing.search import ink
 from spiral_cli.programs.model import Action, StrokeProgram
 
@@ -116,26 +117,33 @@ def default_checkpoint(image: InkImage) -> str:
 
 
 def parse_files(paths, checkpoint: str | None = None, quality: str = "fast", steps: int | None = None,
-                seed: int = 0, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[ParseResult]:
+                seed: int = 0, max_pixels: int = DEFAULT_MAX_PIXELS, method: str = "agent", budget: int = 1000) -> list:
     """Read and parse image files (all read first, so a bad file stops the job before any output)."""
     images = [read_image(path, max_pixels) for path in paths]
-    return parse_read(images, checkpoint, quality, steps, seed)
+    return parse_read(images, checkpoint, quality, steps, seed, method, budget)
 
 
 _AGENTS: dict[str, Agent] = {}  # loaded once per process
 
 
 def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: str = "fast",
-               steps: int | None = None, seed: int = 0) -> list[ParseResult]:
-    """Parse images already read, each with `checkpoint` or the default for it."""
+               steps: int | None = None, seed: int = 0, method: str = "agent", budget: int = 1000) -> list:
+    """Parse images already read, each with `checkpoint` or the default for it: ParseResults
+    for stroke agents; SceneParseResults for a scenes agent or `method` mcmc (the scene
+    baseline, which needs no checkpoint)."""
+    if method == "mcmc":
+        return parse_scene_images(images, "mcmc", budget=budget, seed=seed)
     names = [checkpoint or default_checkpoint(image) for image in images]
-    results: list[ParseResult | None] = [None] * len(images)
+    results: list = [None] * len(images)
     for name in dict.fromkeys(names):
         agent = _AGENTS.get(name) or _AGENTS.setdefault(name, Agent.load(name))
         if not agent.config.conditional:
             raise UsageError(f"{name}: an unconditional checkpoint cannot parse images (use spiral draw)")
         chosen = [i for i, n in enumerate(names) if n == name]
-        parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed, checkpoint=name)
+        if agent.config.env == "scenes":
+            parsed = parse_scene_images([images[i] for i in chosen], "agent", agent, quality, seed=seed, checkpoint=name)
+        else:
+            parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed, checkpoint=name)
         for index, result in zip(chosen, parsed):
             results[index] = result
     return results

@@ -106,9 +106,22 @@ def _check_ranges(program: StrokeProgram, origin: str) -> None:
 
 
 def load_program(path: str | Path) -> StrokeProgram:
+    return program_from_dict(read_json(path), origin=str(path))
+
+
+def load_any_program(path: str | Path):
+    """A stroke program or a scene program, by the file's format field."""
+    from spiral_cli.scenes.io import is_scene, scene_from_dict
+
+    data = read_json(path)
+    return scene_from_dict(data, origin=str(path)) if is_scene(data) else program_from_dict(data, origin=str(path))
+
+
+def read_json(path: str | Path) -> object:
+    """A program file's JSON; one-line errors for what a user can get wrong."""
     path = Path(path)
     if path.is_dir():
-        raise UsageError(f"{path}: is a directory, not a stroke program")
+        raise UsageError(f"{path}: is a directory, not a program")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -116,10 +129,9 @@ def load_program(path: str | Path) -> StrokeProgram:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    return program_from_dict(data, origin=str(path))
 
 
 def _reject_constant(name: str):

@@ -45,5 +45,10 @@ class StrokeProgram:
         """The actions that put ink down."""
         return tuple(a for a in self.actions if a.draws)
 
+    @property
+    def marks(self) -> int:
+        """Strokes drawn (objects, for a scene program): what evaluation counts per image."""
+        return len(self.strokes)
+
     def with_actions(self, actions) -> StrokeProgram:
         return replace(self, actions=tuple(actions))

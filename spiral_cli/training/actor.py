@@ -15,7 +15,7 @@ from spiral_cli.errors import UsageError
 from spiral_cli.training.setup import REINFORCE, Shared, build_policy, child_process_init, parent_alive
 from spiral_cli.parsing.search import ink, search_step
 from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC
-from spiral_cli.training.synthetic import synthetic_episode
+from spiral_cli.training.synthetic import executed_actions, synthetic_episode
 
 
 def actor_main(index: int, shared: Shared, seed: int) -> None:
@@ -98,20 +98,30 @@ def _act(policy, envs, shared: Shared, slot: int, rng, searching: bool) -> None:
 
 
 def _replay_synthetic(envs, shared: Shared, slot: int, rng) -> None:
-    """Execute random programs; the target of each is its own final render."""
+    """Execute random programs; the target of each is the render of its program, and the
+    agent learns to output the program from the canvases of what was executed (the same
+    program, or for scenes a slightly wrong copy: see executed_actions)."""
     store, steps = shared.store, shared.store.steps
     episodes = [
         synthetic_episode(shared.env_config, rng, shared.config.synthetic_max_strokes) for _ in range(envs.num_envs)
     ]
-    observation, _ = envs.reset()
-    for t in range(steps):
-        store.canvas[slot, t] = torch.from_numpy(observation["canvas"])
-        actions = {k: np.array([e[t][k] for e in episodes]) for k in episodes[0][t]}
-        for name, value in actions.items():
-            store.actions[name][slot, t] = torch.from_numpy(value)
-        observation, *_ = envs.step(actions)
-    final = torch.from_numpy(observation["canvas"])
+    executed = [executed_actions(shared.env_config, e, rng) for e in episodes]
+    target = None if executed == episodes else _execute(envs, episodes, steps)
+    final = _execute(envs, executed, steps, store.canvas[slot])
+    for name in episodes[0][0]:
+        store.actions[name][slot] = torch.from_numpy(np.array([[e[t][name] for e in episodes] for t in range(steps)]))
     store.canvas[slot, steps] = final
-    store.target[slot] = final
+    store.target[slot] = final if target is None else target
     store.log_prob[slot] = 0.0
     store.source[slot] = SYNTHETIC
+
+
+def _execute(envs, episodes: list[list[dict]], steps: int, canvases: torch.Tensor | None = None) -> torch.Tensor:
+    """Step the environments through whole episodes; the canvas before each step goes to
+    `canvases` (T, B, ...) when given. Returns the final canvases."""
+    observation, _ = envs.reset()
+    for t in range(steps):
+        if canvases is not None:
+            canvases[t] = torch.from_numpy(observation["canvas"])
+        observation, *_ = envs.step({k: np.array([e[t][k] for e in episodes]) for k in episodes[0][t]})
+    return torch.from_numpy(observation["canvas"])

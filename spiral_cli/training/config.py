@@ -14,7 +14,7 @@ REWARDS = ("discriminator", "discriminator-step", "l2", "l2-step")
 class TrainConfig:
     env: str = "paint"
     env_options: dict = field(default_factory=dict)  # e.g. canvas, grid, episode_length, brush
-    data: str | None = None  # mnist:DIR, omniglot:PATH, images:DIR
+    data: str | None = None  # mnist:DIR, omniglot:PATH, images:DIR, scenes:DIR
     conditional: bool = True
     model: str = "default"
     model_options: dict = field(default_factory=dict)
@@ -72,6 +72,10 @@ class TrainConfig:
             raise UsageError("--search needs --data targets, and a conditional agent or a --teacher")
         if self.teacher and self.search_candidates < 2:
             raise UsageError("--teacher needs --search K (K >= 2)")
+        if self.env != "paint" and (self.search_candidates > 1 or self.stroke_penalty):
+            raise UsageError("--search and the stroke penalty are for the paint environment")
+        if self.data and (self.env == "scenes") != (self.data.startswith("scenes:")):
+            raise UsageError("--env scenes trains on --data scenes:DIR, and scenes data need --env scenes")
         if self.actors < 1:
             raise UsageError("--actors must be at least 1")
 

@@ -82,7 +82,7 @@ class DiscriminatorLearner:
         loss.backward()
         self.optimizer.step()
         return {
-            "d_loss": float(loss),
+            "d_loss": loss.item(),
             "d_real": float(d_real.mean()),
             "d_fake": float(d_fake.mean()),
             "gradient_penalty": float(penalty),

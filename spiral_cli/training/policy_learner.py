@@ -39,7 +39,7 @@ class PolicyLearner:
         config = shared.config
         policy = build_policy(config, shared.components, shared.image_shape)
         discriminator = build_discriminator(config, shared.image_shape).eval() if config.uses_discriminator else None
-        self.updater = PolicyUpdater(policy, config, discriminator)
+        self.updater = PolicyUpdater(policy, config, shared.env_config, discriminator)
         if shared.resume_from:
             load_module(policy, self.updater.optimizer, Path(shared.resume_from), "policy")
         elif config.init_from:
@@ -64,7 +64,7 @@ class PolicyLearner:
                 metrics = updater.imitate(batch, "bc_loss")
             elif source == SEARCH:
                 metrics = updater.imitate(batch, "search_loss")
-                metrics["search_l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"])
+                metrics["search_l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"], batch["canvas"][0])
             else:
                 if updater.discriminator is not None:
                     self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
@@ -113,8 +113,8 @@ class PolicyLearner:
 class PolicyUpdater:
     """The update maths, free of processes: A2C on episodes, or behaviour cloning."""
 
-    def __init__(self, policy, config, discriminator=None):
-        self.policy, self.config, self.discriminator = policy, config, discriminator
+    def __init__(self, policy, config, env_config, discriminator=None):
+        self.policy, self.config, self.env_config, self.discriminator = policy, config, env_config, discriminator
         self.optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
 
     def _unroll(self, batch):
@@ -149,7 +149,7 @@ class PolicyUpdater:
         entropy_loss = -entropy.mean()
         loss = policy_loss + config.value_cost * value_loss + config.entropy_cost * entropy_loss
         self._step(loss)
-        strokes = (batch["actions"]["flag"] == 1).float().sum(0).mean()
+        strokes = self.env_config.marks(batch["actions"]).float().sum(0).mean()  # objects, for scenes
         metrics = {
             "reward": float(rewards.sum(0).mean()),
             "policy_loss": policy_loss.item(),
@@ -159,7 +159,7 @@ class PolicyUpdater:
             "learn_seconds": time.perf_counter() - start,
         }
         if config.conditional:
-            metrics["l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"])
+            metrics["l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"], batch["canvas"][0])
         return metrics
 
     def _step(self, loss) -> None:

@@ -17,21 +17,17 @@ def squared_error(canvas: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return ((ink_of(canvas) - ink_of(target)) ** 2).flatten(-3).mean(-1)
 
 
-def empty_error(target: torch.Tensor) -> torch.Tensor:
-    """Per-image error of an empty canvas: the target's mean squared ink."""
-    return (ink_of(target) ** 2).flatten(1).mean(1)
-
-
-def relative_residual(final: torch.Tensor, target: torch.Tensor) -> float:
-    """Mean error / mean error of an empty canvas (DESIGN section 4)."""
-    return float(squared_error(final, target).mean() / empty_error(target).mean().clamp_min(1e-8))
+def relative_residual(final: torch.Tensor, target: torch.Tensor, blank: torch.Tensor) -> float:
+    """Mean error / mean error of the blank canvas an episode starts from (DESIGN section 4:
+    white paper; the empty platform for scenes)."""
+    return float(squared_error(final, target).mean() / squared_error(blank, target).mean().clamp_min(1e-8))
 
 
 def l2_rewards(canvas: torch.Tensor, target: torch.Tensor, per_step: bool) -> torch.Tensor:
-    """canvas (T+1, B, ...). Errors are divided by the empty canvas's, so a perfect copy
-    earns 1 in total with per-step rewards and 0 at the end without."""
+    """canvas (T+1, B, ...). Errors are divided by the blank canvas's (canvas[0]), so a perfect
+    copy earns 1 in total with per-step rewards and 0 at the end without."""
     errors = squared_error(canvas, target)  # (T+1, B)
-    empty = empty_error(target).clamp_min(1e-4)
+    empty = errors[0].clamp_min(1e-4)
     relative = errors / empty
     if per_step:
         return relative[:-1] - relative[1:]

@@ -1,15 +1,73 @@
-"""Random stroke programs to warm-start an agent by behaviour cloning: render a program,
+"""Random programs to warm-start an agent by behaviour cloning: render a program,
 then learn to recover its actions from the render (no dataset labels needed)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from spiral_cli.data.scenes import random_scene
 from spiral_cli.envs.paint import PaintConfig
+from spiral_cli.envs.scenes import COLOR_KEYS, MOVES, SceneConfig
+from spiral_cli.scenes.model import SHAPES, SIZES, cell_of
 
 
-def synthetic_episode(config: PaintConfig, rng: np.random.Generator, max_strokes: int = 8) -> list[dict]:
-    """Actions of one episode, drawn like handwriting: one to three pen-down sequences of
+def synthetic_episode(config, rng: np.random.Generator, max_strokes: int = 8) -> list[dict]:
+    """Actions of one random episode of the environment `config` describes."""
+    if isinstance(config, SceneConfig):
+        return scene_episode(config, rng, min(max_strokes, 5))
+    return stroke_episode(config, rng, max_strokes)
+
+
+def scene_episode(config: SceneConfig, rng: np.random.Generator, max_objects: int = 5) -> list[dict]:
+    """Add the objects of a random scene like the MUJOCO SCENES data (in raster order of their
+    cells, so that the order to recover is well defined), then skip."""
+    objects = random_scene(rng, config, max_objects)[: config.episode_length]
+    actions = [
+        {
+            "move": MOVES.index("add"),
+            "shape": SHAPES.index(o.shape),
+            "location": cell_of(o.position, config.grid),
+            "size": SIZES.index(o.size),
+            **{k: config.color_level(v) for k, v in zip(COLOR_KEYS, o.color)},
+        }
+        for o in objects
+    ]
+    skip = {name: 0 for name in config.action_space().spaces} | {"move": MOVES.index("skip")}
+    return actions + [skip] * (config.episode_length - len(actions))
+
+
+def executed_actions(config, episode: list[dict], rng: np.random.Generator) -> list[dict]:
+    """What the environment executes while the agent learns to output `episode`: for scenes,
+    about half of the objects placed slightly wrong, so that the canvas never quite matches
+    the target and the agent must count objects, not wait for a perfect copy, before it
+    skips (the canvas equals the target only in cloning; the agent's own attempts differ)."""
+    if not isinstance(config, SceneConfig):
+        return episode
+    executed = []
+    for action in episode:
+        action = dict(action)
+        if action["move"] == MOVES.index("add") and rng.random() < 0.5:
+            _nudge(action, config, rng)
+        executed.append(action)
+    return executed
+
+
+def _nudge(action: dict, config: SceneConfig, rng: np.random.Generator) -> None:
+    if rng.random() < 0.3:
+        action["shape"] = int(rng.integers(len(SHAPES)))
+    if rng.random() < 0.3:
+        action["size"] = int(rng.integers(len(SIZES)))
+    for key in COLOR_KEYS:
+        if rng.random() < 0.3:
+            action[key] = int(np.clip(action[key] + rng.choice([-1, 1]), 0, config.color_levels - 1))
+    if rng.random() < 0.3:
+        row, column = divmod(action["location"], config.grid)
+        row, column = (int(np.clip(v + rng.integers(-1, 2), 0, config.grid - 1)) for v in (row, column))
+        action["location"] = row * config.grid + column
+
+
+def stroke_episode(config: PaintConfig, rng: np.random.Generator, max_strokes: int = 8) -> list[dict]:
+    """Actions of one painting episode, drawn like handwriting: one to three pen-down sequences of
     smooth strokes that continue each other, all with one pen, kept inside the middle of
     the canvas; each sequence starts with a jump, and no-op jumps fill the rest."""
     grid, steps = config.grid, config.episode_length
