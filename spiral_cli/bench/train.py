@@ -72,9 +72,9 @@ def learner_alone(model: str, seconds: float, batch_size: int = 64) -> float:
     return done / (time.perf_counter() - start)
 
 
-def end_to_end(model: str, brush: str, seconds: float, actors: int) -> float:
-    """A real `spiral train` run on synthetic-free l2 rewards with generated targets;
-    the rate is taken over the second half of the run, after start-up."""
+def end_to_end(model: str, brush: str, seconds: float, actors: int, backend: str = "local") -> float:
+    """A real `spiral train` run (local processes or Ray) on l2 rewards with generated
+    targets; the rate is taken over the second half of the run, after start-up."""
     from spiral_cli.training.trainer import train
 
     with tempfile.TemporaryDirectory() as folder:
@@ -84,7 +84,7 @@ def end_to_end(model: str, brush: str, seconds: float, actors: int) -> float:
             data=f"images:{data_dir}", env_options={"brush": brush, "color": False}, model=model,
             reward="l2-step", actors=actors, minutes=seconds / 60, checkpoint_minutes=1e9,
         )
-        train(config, Path(folder) / "run")
+        train(config, Path(folder) / "run", backend=backend)
         rows = [json.loads(l) for l in (Path(folder) / "run" / "metrics.jsonl").read_text().splitlines()]
     rows = [r for r in rows if r["kind"] == "policy"]
     half = [r for r in rows if r["wall_seconds"] >= rows[-1]["wall_seconds"] / 2]

@@ -67,14 +67,18 @@ def train(
     brush: str = typer.Option("classic/dry_brush", "--brush", help="Painting brush of the actors."),
     processes: int = typer.Option(None, "--processes", "-n", help="Actor processes for the parallel figures."),
     json_path: str = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+    backend: str = typer.Option("local", "--backend", help="local, or ray: also measure end to end on a local Ray."),
 ) -> None:
     """Env steps/s for actors alone, the learner alone, and a real end-to-end training run."""
     from spiral_cli.bench.train import actors_alone, end_to_end, learner_alone
 
+    if backend not in ("local", "ray"):
+        raise UsageError(f"--backend must be local or ray, got {backend!r}")
     processes = processes or os.cpu_count() or 1
     console = Console()
     table = Table(title=f"spiral bench train ({os.cpu_count()} cores, brush {brush})")
-    for column in ("model", "actors x1", f"actors x{processes}", "learner", "end to end"):
+    columns = ["model", "actors x1", f"actors x{processes}", "learner", "end to end"]
+    for column in columns + (["end to end (ray)"] if backend == "ray" else []):
         table.add_column(column, justify="left" if column == "model" else "right")
     figures = []
     for name in model:
@@ -85,6 +89,8 @@ def train(
             "learner": learner_alone(name, seconds),
             "end_to_end": end_to_end(name, brush, seconds * 6, actors=max(1, processes - 1)),
         }
+        if backend == "ray":
+            row["end_to_end_ray"] = end_to_end(name, brush, seconds * 6, max(1, processes - 1), backend="ray")
         shown = {k: "n/a" if math.isnan(v) else f"{v:,.0f}" for k, v in row.items() if k != "model"}
         console.print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
         figures.append({k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()})

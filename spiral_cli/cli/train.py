@@ -18,6 +18,10 @@ def train(
     env: str = typer.Option("paint", "--env", help="paint (libmypaint strokes) or scenes (MuJoCo objects)."),
     run_dir: Path = typer.Option(Path("runs/spiral"), "--run-dir", help="Where checkpoints, config and logs go."),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory where it stopped."),
+    backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray (a Ray cluster)."),
+    address: str = typer.Option(None, "--address", help="Ray: auto or HOST:PORT of a running cluster; default: a local Ray."),
+    pbt: int = typer.Option(0, "--pbt", help="Population-based training with this many members (Ray Tune)."),
+    pbt_round: float = typer.Option(None, "--pbt-round", help="PBT: minutes between exploit/explore steps (default: a quarter of --minutes)."),
     conditional: bool = typer.Option(True, "--conditional/--unconditional", help="Reconstruct targets, or draw freely."),
     reward: str = typer.Option("discriminator", "--reward", help=f"One of: {', '.join(REWARDS)}."),
     model: str = typer.Option("default", "--model", help="Network size: default (fast on CPU) or paper."),
@@ -64,9 +68,12 @@ def train(
     """Train an agent: actors paint, a discriminator critiques, a learner updates the policy."""
     from spiral_cli.training.trainer import train as run_training
 
+    command = shlex.join(["spiral", *sys.argv[1:]])
+
     if resume is not None:
         overrides = {"minutes": minutes, "updates": updates}
-        summary = run_training(None, resume, resume=True, overrides=overrides)
+        summary = run_training(None, resume, resume=True, overrides=overrides, command=command,
+                               backend=backend, address=address)
     else:
         env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
         model_options = {k: v for k, v in dict(
@@ -81,10 +88,26 @@ def train(
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,
         )
-        summary = run_training(config, run_dir)
-    with open(summary.run_dir / "commands.txt", "a") as log:  # how the run was made, for its model card
-        log.write(shlex.join(["spiral", *sys.argv[1:]]) + "\n")
+        if pbt:
+            return _train_population(config, run_dir, pbt, pbt_round, backend, address)
+        summary = run_training(config, run_dir, command=command, backend=backend, address=address)
     typer.echo(
         f"{summary.run_dir}: {summary.updates} updates, {summary.env_steps:,} env steps "
         f"in {summary.wall_seconds / 60:.1f} min"
     )
+
+
+def _train_population(config, run_dir, members, round_minutes, backend, address) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from spiral_cli.training.pbt import train_population
+
+    table_rows = train_population(config, run_dir, members, round_minutes or config.minutes / 4, backend, address)
+    table = Table(title=f"population in {run_dir} (best first; its checkpoint: {run_dir}/best)")
+    for column in ("member", "fitness", "updates", "learning rate", "entropy cost"):
+        table.add_column(column)
+    for row in table_rows:
+        table.add_row(str(row["member"]), f"{row['fitness']:.4f}", str(row["updates"]),
+                      f"{row['learning_rate']:.3g}", f"{row['entropy_cost']:.3g}")
+    Console().print(table)

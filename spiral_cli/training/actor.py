@@ -33,18 +33,18 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
         except queue.Empty:
             continue
         shared.actor_slots[index] = slot
-        source = _next_source(shared, rng)
+        source = choose_source(shared, rng)
         if source == SYNTHETIC:
-            _replay_synthetic(envs, shared, slot, rng)
+            fill_with_synthetic(envs, shared, slot, rng)
         else:
             version = shared.policy_weights.pull(policy, version)
             searching = source == SEARCH
-            _act(teacher if searching and teacher else policy, envs, shared, slot, rng, searching)
+            fill_with_policy(teacher if searching and teacher else policy, envs, shared, slot, rng, searching)
         shared.full_slots.put(slot)
         shared.actor_slots[index] = -1
 
 
-def _next_source(shared: Shared, rng) -> int:
+def choose_source(shared: Shared, rng) -> int:
     """Who chooses the actions of the next slot: synthetic programs, search, or the policy."""
     config = shared.config
     if shared.phase.value != REINFORCE or rng.random() < config.imitation_fraction:
@@ -67,7 +67,7 @@ def load_teacher(checkpoint: str, components) -> Policy:
 
 
 @torch.no_grad()
-def _act(policy, envs, shared: Shared, slot: int, rng, searching: bool) -> None:
+def fill_with_policy(policy, envs, shared: Shared, slot: int, rng, searching: bool) -> None:
     """One slot of episodes: the policy samples its actions, or (searching) the painter
     keeps the best of its proposals for the slot's targets."""
     store, steps, config = shared.store, shared.store.steps, shared.config
@@ -97,7 +97,7 @@ def _act(policy, envs, shared: Shared, slot: int, rng, searching: bool) -> None:
     store.source[slot] = SEARCH if searching else AGENT
 
 
-def _replay_synthetic(envs, shared: Shared, slot: int, rng) -> None:
+def fill_with_synthetic(envs, shared: Shared, slot: int, rng) -> None:
     """Execute random programs; the target of each is the render of its program, and the
     agent learns to output the program from the canvases of what was executed (the same
     program, or for scenes a slightly wrong copy: see executed_actions)."""

@@ -21,24 +21,44 @@ KEEP = 2
 
 
 def save_module(module: torch.nn.Module, optimizer: torch.optim.Optimizer | None, directory: Path, name: str) -> None:
-    tensors = {k: v.detach().contiguous() for k, v in module.state_dict().items()}
-    save_file(tensors, str(directory / f"{name}.safetensors"))
-    if optimizer is not None:
-        state, groups = _flatten_optimizer(optimizer)
-        save_file(state, str(directory / f"{name}.optimizer.safetensors"))
-        (directory / f"{name}.optimizer.json").write_text(json.dumps(groups))
+    save_state(module_state(module, optimizer), directory, name)
 
 
 def load_module(module: torch.nn.Module, optimizer, directory: Path, name: str) -> None:
-    module.load_state_dict(load_file(str(directory / f"{name}.safetensors")))
-    if optimizer is not None and (directory / f"{name}.optimizer.safetensors").exists():
-        state = load_file(str(directory / f"{name}.optimizer.safetensors"))
+    restore_state(module, optimizer, load_state(directory, name))
+
+
+def module_state(module: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> dict:
+    """Weights and optimizer state as plain tensors and lists: what a learner on another
+    machine sends back so that the trainer writes the checkpoint files."""
+    weights = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    return {"weights": weights, "optimizer": None if optimizer is None else optimizer.state_dict()}
+
+
+def restore_state(module: torch.nn.Module, optimizer, state: dict) -> None:
+    module.load_state_dict(state["weights"])
+    if optimizer is not None and state.get("optimizer") is not None:
+        optimizer.load_state_dict(state["optimizer"])
+
+
+def save_state(state: dict, directory: Path, name: str) -> None:
+    save_file(state["weights"], str(directory / f"{name}.safetensors"))
+    if state.get("optimizer") is not None:
+        tensors, groups = _flatten_optimizer(state["optimizer"])
+        save_file(tensors, str(directory / f"{name}.optimizer.safetensors"))
+        (directory / f"{name}.optimizer.json").write_text(json.dumps(groups))
+
+
+def load_state(directory: Path, name: str) -> dict:
+    state = {"weights": load_file(str(directory / f"{name}.safetensors")), "optimizer": None}
+    if (directory / f"{name}.optimizer.safetensors").exists():
+        tensors = load_file(str(directory / f"{name}.optimizer.safetensors"))
         groups = json.loads((directory / f"{name}.optimizer.json").read_text())
-        optimizer.load_state_dict(_unflatten_optimizer(state, groups))
+        state["optimizer"] = _unflatten_optimizer(tensors, groups)
+    return state
 
 
-def _flatten_optimizer(optimizer) -> tuple[dict, list]:
-    full = optimizer.state_dict()
+def _flatten_optimizer(full: dict) -> tuple[dict, list]:
     tensors = {}
     for index, values in full["state"].items():
         for key, value in values.items():

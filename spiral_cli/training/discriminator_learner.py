@@ -23,18 +23,15 @@ def discriminator_learner_main(shared: Shared, seed: int) -> None:
 
 
 class DiscriminatorLearner:
+    """The learner process: updates D on the shared replay, publishes weights, checkpoints."""
+
     def __init__(self, shared: Shared, seed: int):
         self.shared = shared
-        self.config = config = shared.config
-        self.model = build_discriminator(config, shared.image_shape)
-        self.optimizer = torch.optim.Adam(
-            self.model.parameters(), lr=config.d_learning_rate, betas=(config.d_beta1, 0.999)
-        )
+        self.config = shared.config
+        self.updater = DiscriminatorUpdater(build_discriminator(self.config, shared.image_shape), self.config, seed)
         if shared.resume_from:
-            load_module(self.model, self.optimizer, Path(shared.resume_from), "discriminator")
-        shared.d_weights.publish(self.model)
-        self.generator = torch.Generator().manual_seed(seed)
-        self.spectral = model_config(config.model, **config.model_options).d_spectral_norm
+            load_module(self.updater.model, self.updater.optimizer, Path(shared.resume_from), "discriminator")
+        shared.d_weights.publish(self.updater.model)
 
     def run(self) -> None:
         shared, config = self.shared, self.config
@@ -44,10 +41,11 @@ class DiscriminatorLearner:
             if shared.replay.count.value < config.batch_size or shared.d_updates.value >= allowed:
                 time.sleep(0.01)
                 continue
-            metrics = self._update()
-            shared.d_weights.publish(self.model)
+            renders, targets = shared.replay.sample(config.batch_size, self.updater.generator)
+            metrics = self.updater.update(renders, targets, shared.data)
             with shared.d_updates.get_lock():
                 shared.d_updates.value += 1
+            shared.d_weights.publish(self.updater.model)
             metrics.update(kind="discriminator", update=shared.d_updates.value)
             shared.metrics.put(metrics)
         self._serve_commands()
@@ -56,19 +54,23 @@ class DiscriminatorLearner:
         serve_commands(self.shared, "discriminator", self._save)
 
     def _save(self, directory: Path) -> tuple[int, None]:
-        save_module(self.model, self.optimizer, directory, "discriminator")
+        save_module(self.updater.model, self.updater.optimizer, directory, "discriminator")
         return self.shared.d_updates.value, None
 
-    def _batch(self):
-        n = self.config.batch_size
-        renders, targets = self.shared.replay.sample(n, self.generator)
-        if self.config.conditional:
-            return to_ink(targets), to_ink(renders), to_ink(targets)
-        index = torch.randint(len(self.shared.data), (n,), generator=self.generator)
-        return to_ink(self.shared.data[index]), to_ink(renders), None
 
-    def _update(self) -> dict:
-        real, fake, condition = self._batch()
+class DiscriminatorUpdater:
+    """The update maths, free of processes: real images against final renders."""
+
+    def __init__(self, model, config, seed: int):
+        self.model, self.config = model, config
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.d_learning_rate, betas=(config.d_beta1, 0.999))
+        self.generator = torch.Generator().manual_seed(seed)
+        self.spectral = model_config(config.model, **config.model_options).d_spectral_norm
+
+    def update(self, renders: torch.Tensor, targets: torch.Tensor, data: torch.Tensor | None) -> dict:
+        """One step on final renders (and their targets); unconditional D sees real images
+        drawn from `data`, conditional D the targets themselves."""
+        real, fake, condition = self._batch(renders, targets, data)
         d_real, d_fake = self.model(real, condition), self.model(fake, condition)
         if self.spectral:
             loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
@@ -87,6 +89,12 @@ class DiscriminatorLearner:
             "d_fake": float(d_fake.mean()),
             "gradient_penalty": float(penalty),
         }
+
+    def _batch(self, renders, targets, data):
+        if self.config.conditional:
+            return to_ink(targets), to_ink(renders), to_ink(targets)
+        index = torch.randint(len(data), (len(renders),), generator=self.generator)
+        return to_ink(data[index]), to_ink(renders), None
 
     def _gradient_penalty(self, real, fake, condition):
         mix = torch.rand(real.shape[0], 1, 1, 1, generator=self.generator)

@@ -42,6 +42,7 @@ class PolicyLearner:
         self.updater = PolicyUpdater(policy, config, shared.env_config, discriminator)
         if shared.resume_from:
             load_module(policy, self.updater.optimizer, Path(shared.resume_from), "policy")
+            self.updater.use_configured_learning_rate()
         elif config.init_from:
             policy.load_state_dict(load_file(str(resolve_checkpoint(config.init_from)[1])))
         shared.policy_weights.publish(policy)
@@ -60,17 +61,11 @@ class PolicyLearner:
             batch = shared.store.read(slots)
             for slot in slots:
                 shared.free_slots.put(slot)
-            if source == SYNTHETIC:
-                metrics = updater.imitate(batch, "bc_loss")
-            elif source == SEARCH:
-                metrics = updater.imitate(batch, "search_loss")
-                metrics["search_l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"], batch["canvas"][0])
-            else:
-                if updater.discriminator is not None:
-                    self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
-                metrics = updater.reinforce(batch)
-                if shared.replay is not None:
-                    shared.replay.add(batch["canvas"][-1], batch["target"])
+            if source == AGENT and updater.discriminator is not None:
+                self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
+            metrics = updater.learn(batch, source)
+            if source == AGENT and shared.replay is not None:
+                shared.replay.add(batch["canvas"][-1], batch["target"])
             shared.policy_weights.publish(updater.policy)
             with shared.policy_updates.get_lock():
                 shared.policy_updates.value += 1
@@ -124,6 +119,23 @@ class PolicyUpdater:
         flat_actions = {k: v.flatten() for k, v in batch["actions"].items()}
         log_probs, entropies = self.policy.evaluate(core.flatten(0, 1), maps, flat_actions)
         return core, log_probs.sum(-1).view(steps, size), entropies.sum(-1).view(steps, size)
+
+    def use_configured_learning_rate(self) -> None:
+        """A restored optimizer keeps the learning rate it was saved with; a resumed run (or a
+        population member after exploit and explore) may have been given another."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.learning_rate
+
+    def learn(self, batch, source: int) -> dict:
+        """One update on a batch of slots from one source: clone a teacher's actions
+        (synthetic programs or search), or reinforce the policy's own."""
+        if source == SYNTHETIC:
+            return self.imitate(batch, "bc_loss")
+        if source == SEARCH:
+            metrics = self.imitate(batch, "search_loss")
+            metrics["search_l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"], batch["canvas"][0])
+            return metrics
+        return self.reinforce(batch)
 
     def imitate(self, batch, name: str = "bc_loss") -> dict:
         """Maximise the likelihood of a teacher's actions (synthetic programs or search)."""

@@ -64,9 +64,23 @@ def prepare_run(config: TrainConfig | None, run_dir: Path, resume: bool, overrid
 
 
 def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overrides: dict | None = None,
-          console=None) -> TrainSummary:
+          console=None, command: str | None = None, backend: str = "local", address: str | None = None
+          ) -> TrainSummary:
+    """Train (or resume) the run in run_dir with the local multi-process runtime or on Ray
+    (`address` of a cluster, or a local Ray instance); both write the same files. `command`
+    (the command line) is logged to the run's commands.txt for its model card, at the start,
+    so that a run killed midway still records how it began."""
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "ray":
+        from spiral_cli.training.ray_backend import import_ray
+
+        import_ray()  # a missing extra fails here, before anything is written
     run_dir = Path(run_dir)
     config, checkpoint = prepare_run(config, run_dir, resume, overrides)
+    if command:
+        with open(run_dir / "commands.txt", "a") as log:
+            log.write(command + "\n")
     prior = read_state(checkpoint) if checkpoint else {}
     env = environment_for(config)
     if config.teacher:
@@ -75,6 +89,10 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     data = None
     if config.data is not None:
         data = torch.from_numpy(load_dataset(config.data, "train", env.canvas, env.color).images).share_memory_()
+    if backend == "ray":
+        from spiral_cli.training.ray_backend import RayTrainer
+
+        return RayTrainer(config, env, data, run_dir, checkpoint, prior, console, initial, address).run()
     return Trainer(config, env, data, run_dir, checkpoint, prior, console, initial).run()
 
 
@@ -90,6 +108,9 @@ def initial_weights(config: TrainConfig, env) -> dict:
     except RuntimeError:
         raise UsageError(f"--init-from {config.init_from}: its network does not fit this run's") from None
     return weights
+
+
+BACKENDS = ("local", "ray")
 
 
 class Trainer:
