@@ -1,6 +1,5 @@
 """The measures spiral eval reports, and spiral draw / spiral checkpoints."""
 
-import json
 
 import numpy as np
 from PIL import Image

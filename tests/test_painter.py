@@ -1,4 +1,3 @@
-import resource
 
 import numpy as np
 import pytest

@@ -63,6 +63,30 @@ def test_killing_a_ray_actor_does_not_stop_training(local_ray, stroke_targets, t
     assert len(started) >= 3, "and started a replacement"
 
 
+def test_a_lost_learner_restarts_from_the_last_checkpoint(local_ray, stroke_targets, tmp_path):
+    from spiral_cli.training import ray_backend
+
+    run = tmp_path / "run"
+    config = tiny_config(stroke_targets, updates=40, warm_start_minutes=0.0, checkpoint_minutes=0.05)
+    learners = []
+    original = ray_backend.RayTrainer._start_learners
+
+    def remember(self):
+        original(self)
+        learners.append(self.learner)
+
+    ray_backend.RayTrainer._start_learners = remember
+    try:
+        killer = threading.Thread(target=_kill_first_worker_after_updates, args=(run, learners, 15))
+        killer.start()
+        summary = train(config, run, backend="ray")
+        killer.join()
+    finally:
+        ray_backend.RayTrainer._start_learners = original
+    assert summary.updates >= 40 and len(learners) >= 2
+    assert "a learner was lost" in (run / "metrics.jsonl").read_text()
+
+
 def _kill_first_worker_after_updates(run, started, updates: int = 5, timeout: float = 120.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -176,7 +176,7 @@ def test_scenes_agent_learns_by_cloning_and_parses_with_its_checkpoint(tmp_path)
     config = TrainConfig(
         env="scenes", data=f"scenes:{data}", env_options={"canvas": 32, "grid": 8, "episode_length": 3},
         model_options={"input_size": 32, "core_size": 4, "channels": 16, "res_blocks": 1, "hidden": 64,
-                       "location_channels": 8, "d_input_size": 16},
+                       "location_channels": 8, "d_input_size": 16, "location_readout": True},
         reward="l2-step", envs_per_actor=8, batch_size=16, learning_rate=1e-3, minutes=0.6,
         warm_start_minutes=0.4, synthetic_max_strokes=2, checkpoint_minutes=100.0,
     )

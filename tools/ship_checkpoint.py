@@ -40,6 +40,15 @@ def main() -> None:
     state = read_state(checkpoint)
     (out / "state.json").write_text(json.dumps(state, indent=1) + "\n")
     agent = Agent.load(out)
+    if agent.config.env == "scenes":
+        from spiral_cli.cli.evaluate_scenes import evaluate_scenes
+
+        evaluate_scenes(agent, args.name, args.data, args.n, [100, 1000, 10000], True, 0, out / "eval.json",
+                        out / "sheet.png", out / "mcmc.png", workers=2)
+        scores = json.loads((out / "eval.json").read_text())
+        scores = {"data": args.data, "n": args.n, **{k: v for k, v in scores.items() if k not in ("checkpoint", "data")}}
+        (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
+        return _write_card(args, agent, state, scores, extra=["![error against renders](mcmc.png)", ""])
     if agent.config.conditional:
         scores, sheet = evaluate_conditional(agent, args)
     else:
@@ -49,9 +58,14 @@ def main() -> None:
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
     write_output(out / "sheet.png", png_bytes(sheet))
+    _write_card(args, agent, state, scores)
+
+
+def _write_card(args, agent, state, scores, extra=()) -> None:
     log = args.run_dir / "commands.txt"
     commands = log.read_text().splitlines() if log.is_file() else ["(not recorded)"]
-    (out / "README.md").write_text(card(args.name, agent.config, state, scores, commands))
+    text = card(args.name, agent.config, state, scores, commands) + "\n".join(extra)
+    (ROOT / "checkpoints" / args.name / "README.md").write_text(text)
     print(json.dumps(scores, indent=1))
 
 

@@ -121,7 +121,9 @@ class Policy(nn.Module):
         self.heads = nn.ModuleList(
             LocationHead(h, c.grid, config, skips) if c.grid else nn.Linear(h, c.size) for c in self.components
         )
-        self.merges = nn.ModuleList(nn.Linear(h + e, h) for _ in self.components)
+        self.readout = config.location_readout
+        read = lambda c: config.channels if self.readout and c.grid else 0  # noqa: E731
+        self.merges = nn.ModuleList(nn.Linear(h + e + read(c), h) for c in self.components)
         self.value = nn.Linear(h, 1)
 
     def _map_sizes(self) -> list[int]:
@@ -141,7 +143,7 @@ class Policy(nn.Module):
             parts.append(target)
         size = self.config.input_size
         if not parts:
-            return torch.zeros(canvas.shape[0], 1, size, size)
+            return torch.zeros(canvas.shape[0], 1, size, size, device=canvas.device)
         x = torch.cat(parts, dim=-1).permute(0, 3, 1, 2).float()
         if x.shape[-1] != size:
             x = F.adaptive_avg_pool2d(x, size)  # pool before converting: fewer pixels to touch
@@ -153,11 +155,11 @@ class Policy(nn.Module):
 
     def _action_embedding(self, previous: dict[str, torch.Tensor] | None, batch: int) -> torch.Tensor:
         if previous is None:
-            return torch.zeros(batch, self.config.embed * len(self.components))
+            return torch.zeros(batch, self.config.embed * len(self.components), device=self.value.weight.device)
         return torch.cat([emb(previous[c.name]) for emb, c in zip(self.embeddings, self.components)], dim=-1)
 
     def initial_state(self, batch: int):
-        zeros = torch.zeros(batch, self.config.hidden)
+        zeros = torch.zeros(batch, self.config.hidden, device=self.value.weight.device)
         return (zeros, zeros.clone())
 
     # --- core ----------------------------------------------------------------------------
@@ -174,7 +176,7 @@ class Policy(nn.Module):
         flat = canvases.flatten(0, 1)
         targets = None if target is None else target[None].expand(steps, *target.shape).flatten(0, 1)
         previous = {k: torch.roll(v, 1, dims=0).flatten(0, 1) for k, v in actions.items()}
-        first = (torch.arange(steps) == 0)[:, None].expand(steps, batch).flatten()
+        first = (torch.arange(steps, device=flat.device) == 0)[:, None].expand(steps, batch).flatten()
         embedding = self._action_embedding(previous, flat.shape[0]) * (~first).float()[:, None]
         features, maps = self.encoder(self._images(flat, targets), embedding)
         features = features.view(steps, batch, -1)
@@ -186,9 +188,12 @@ class Policy(nn.Module):
         return torch.stack(outputs), maps
 
     # --- decoder -------------------------------------------------------------------------
-    def _merge(self, index: int, state, value):
-        embedded = self.embeddings[index](value)
-        return state + F.relu(self.merges[index](torch.cat([state, embedded], dim=-1)))
+    def _merge(self, index: int, state, value, maps):
+        parts = [state, self.embeddings[index](value)]
+        grid = self.components[index].grid
+        if self.readout and grid:
+            parts.append(_features_at(maps, value, grid))
+        return state + F.relu(self.merges[index](torch.cat(parts, dim=-1)))
 
     def _logits(self, index: int, state, maps):
         head = self.heads[index]
@@ -196,7 +201,7 @@ class Policy(nn.Module):
 
     def sample(self, state, maps, greedy: bool = False, temperature: float = 1.0):
         """Sample every component in order; returns actions and the total log-probability."""
-        actions, log_prob = {}, torch.zeros(state.shape[0])
+        actions, log_prob = {}, torch.zeros(state.shape[0], device=state.device)
         for index, component in enumerate(self.components):
             logits = self._logits(index, state, maps)
             if greedy:
@@ -205,7 +210,7 @@ class Policy(nn.Module):
                 value = torch.multinomial(F.softmax(logits / temperature, -1), 1)[:, 0]
             log_prob = log_prob + F.log_softmax(logits, -1).gather(1, value[:, None])[:, 0]
             actions[component.name] = value
-            state = self._merge(index, state, value)
+            state = self._merge(index, state, value, maps)
         return actions, log_prob
 
     def evaluate(self, state, maps, actions):
@@ -216,8 +221,17 @@ class Policy(nn.Module):
             log_p = F.log_softmax(self._logits(index, state, maps), -1)
             log_probs.append(log_p.gather(1, value[:, None])[:, 0])
             entropies.append(-(log_p.exp() * log_p).sum(-1))
-            state = self._merge(index, state, value)
+            state = self._merge(index, state, value, maps)
         return torch.stack(log_probs, -1), torch.stack(entropies, -1)
 
     def value_of(self, state):
         return self.value(state)[..., 0]
+
+
+def _features_at(maps: dict, cells: torch.Tensor, grid: int) -> torch.Tensor:
+    """The encoder's features at each chosen cell, (B, C): read from the finest feature map
+    no finer than the grid, so that what the later heads (size, colour, pressure) decide can
+    depend on what is drawn at that very place."""
+    size = max(s for s in maps if s <= grid) if any(s <= grid for s in maps) else min(maps)
+    rows, columns = cells // grid * size // grid, cells % grid * size // grid
+    return maps[size][torch.arange(len(cells), device=cells.device), :, rows, columns]

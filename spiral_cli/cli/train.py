@@ -20,6 +20,7 @@ def train(
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory where it stopped."),
     backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="Ray: auto or HOST:PORT of a running cluster; default: a local Ray."),
+    learner_device: str = typer.Option("cpu", "--learner-device", help="Ray: cpu, or cuda to place the learners on a GPU node."),
     pbt: int = typer.Option(0, "--pbt", help="Population-based training with this many members (Ray Tune)."),
     pbt_round: float = typer.Option(None, "--pbt-round", help="PBT: minutes between exploit/explore steps (default: a quarter of --minutes)."),
     conditional: bool = typer.Option(True, "--conditional/--unconditional", help="Reconstruct targets, or draw freely."),
@@ -30,6 +31,9 @@ def train(
         help="Conditional agents also see the target's ink not yet drawn (beyond the paper).",
     ),
     blind: bool = typer.Option(False, "--blind", help="The agent does not see intermediate canvases."),
+    location_readout: bool = typer.Option(
+        False, "--location-readout", help="Heads after a location also see the canvas features there (beyond the paper)."
+    ),
     input_size: int = typer.Option(None, "--input-size", help="Canvases are pooled to this size before the policy's convs (default 32)."),
     spectral_norm: bool = typer.Option(False, "--spectral-norm", help="SPIRAL++ discriminator: spectral norm, GAN loss."),
     actors: int = typer.Option(1, "--actors", help="Actor processes."),
@@ -73,11 +77,12 @@ def train(
     if resume is not None:
         overrides = {"minutes": minutes, "updates": updates}
         summary = run_training(None, resume, resume=True, overrides=overrides, command=command,
-                               backend=backend, address=address)
+                               backend=backend, address=address, learner_device=learner_device)
     else:
         env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
         model_options = {k: v for k, v in dict(
             blind=blind, d_spectral_norm=spectral_norm, residual_input=residual_input and conditional, input_size=input_size,
+            location_readout=location_readout,
         ).items() if v}
         config = TrainConfig(
             env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
@@ -90,7 +95,8 @@ def train(
         )
         if pbt:
             return _train_population(config, run_dir, pbt, pbt_round, backend, address)
-        summary = run_training(config, run_dir, command=command, backend=backend, address=address)
+        summary = run_training(config, run_dir, command=command, backend=backend, address=address,
+                               learner_device=learner_device)
     typer.echo(
         f"{summary.run_dir}: {summary.updates} updates, {summary.env_steps:,} env steps "
         f"in {summary.wall_seconds / 60:.1f} min"

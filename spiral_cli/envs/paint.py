@@ -8,10 +8,8 @@ from dataclasses import asdict, dataclass
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
-from spiral_cli.envs.components import ActionComponent, components_of
+from spiral_cli.envs.components import ActionComponent, LockstepVectorEnv, components_of
 from spiral_cli.painting.brushes import DEFAULT_BRUSH
 from spiral_cli.painting.painter import Painter
 from spiral_cli.programs.model import Action, StrokeProgram
@@ -182,22 +180,11 @@ class PaintEnv(gymnasium.Env):
         return self._episode.painter.rgb()
 
 
-class PaintVectorEnv(VectorEnv):
-    """Many painting environments stepped together in one process, in lockstep.
-
-    All episodes have the same length, so there is no autoreset: call reset() to begin
-    the next batch of episodes."""
-
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 4, "autoreset_mode": AutoresetMode.DISABLED}
+class PaintVectorEnv(LockstepVectorEnv):
+    """Many painting environments stepped together in one process, in lockstep."""
 
     def __init__(self, num_envs: int, render_mode: str | None = None, **config):
-        self.config = PaintConfig(**config)
-        self.num_envs = num_envs
-        self.render_mode = render_mode
-        self.single_action_space = self.config.action_space()
-        self.single_observation_space = self.config.observation_space()
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        super().__init__(PaintConfig(**config), num_envs, render_mode)
         self._episodes = [_Episode(self.config) for _ in range(num_envs)]
         self._scratch: Painter | None = None  # where preview() tries actions out
 

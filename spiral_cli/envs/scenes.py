@@ -9,10 +9,8 @@ from dataclasses import asdict, dataclass
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
-from spiral_cli.envs.components import ActionComponent, components_of
+from spiral_cli.envs.components import ActionComponent, LockstepVectorEnv, components_of
 from spiral_cli.scenes.model import SHAPES, SIZES, SceneObject, SceneProgram, cell_center
 from spiral_cli.scenes.renderer import MAX_OBJECTS, SceneRenderer
 
@@ -136,20 +134,12 @@ class SceneEnv(gymnasium.Env):
         self._renderer.close()
 
 
-class SceneVectorEnv(VectorEnv):
+class SceneVectorEnv(LockstepVectorEnv):
     """Many scene environments stepped in lockstep, sharing one renderer (one GL context per
-    process). Episodes all have the same length: call reset() to begin the next batch."""
-
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 4, "autoreset_mode": AutoresetMode.DISABLED}
+    process)."""
 
     def __init__(self, num_envs: int, render_mode: str | None = None, **config):
-        self.config = SceneConfig(**config)
-        self.num_envs = num_envs
-        self.render_mode = render_mode
-        self.single_action_space = self.config.action_space()
-        self.single_observation_space = self.config.observation_space()
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        super().__init__(SceneConfig(**config), num_envs, render_mode)
         self._renderer = SceneRenderer(self.config.canvas, self.config.canvas)
         self._scenes: list[list[SceneObject]] = [[] for _ in range(num_envs)]
         self._steps = 0

@@ -50,13 +50,17 @@ def _action_to_dict(action: Action) -> dict:
     }
 
 
-def program_from_dict(data: object, origin: str = "program") -> StrokeProgram:
-    """Validate and convert; raises UsageError with one line naming the first problem."""
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+def check_schema(data: object, schema_: dict, origin: str, what: str) -> None:
+    """Raise UsageError with one line naming the first place `data` breaks the schema."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema_).iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "top level"
-        raise UsageError(f"{origin}: invalid stroke program at {where}: {error.message}")
+        raise UsageError(f"{origin}: invalid {what} at {where}: {error.message}")
+
+
+def program_from_dict(data: object, origin: str = "program") -> StrokeProgram:
+    """Validate and convert; raises UsageError with one line naming the first problem."""
+    check_schema(data, schema(), origin, "stroke program")
     program = StrokeProgram(
         width=int(data["canvas"]["width"]),
         height=int(data["canvas"]["height"]),

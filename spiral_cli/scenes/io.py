@@ -8,10 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
-
-from spiral_cli.errors import UsageError
-from spiral_cli.programs.io import read_json
+from spiral_cli.programs.io import check_schema, read_json
 from spiral_cli.scenes.model import PLATFORM_HALF, Camera, SceneObject, SceneProgram
 
 FORMAT = "spiral-scene-program"
@@ -43,11 +40,7 @@ def scene_to_dict(program: SceneProgram) -> dict:
 
 def scene_from_dict(data: object, origin: str = "program") -> SceneProgram:
     """Validate and convert; raises UsageError with one line naming the first problem."""
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "top level"
-        raise UsageError(f"{origin}: invalid scene program at {where}: {error.message}")
+    check_schema(data, schema(), origin, "scene program")
     camera = data["camera"]
     return SceneProgram(
         width=data["canvas"]["width"],

@@ -13,7 +13,7 @@ import numpy as np
 
 from spiral_cli.errors import MissingLibraryError
 from spiral_cli.scenes.gl import choose_backend
-from spiral_cli.scenes.model import SHAPES, SceneObject, Camera
+from spiral_cli.scenes.model import Camera, SceneObject
 
 MAX_OBJECTS = 20
 HALF_SIZES = {"small": 0.1, "medium": 0.15, "large": 0.2}  # metres

@@ -74,7 +74,7 @@ class DiscriminatorUpdater:
         d_real, d_fake = self.model(real, condition), self.model(fake, condition)
         if self.spectral:
             loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-            penalty = torch.zeros(())
+            penalty = torch.zeros((), device=real.device)
         else:
             penalty = self._gradient_penalty(real, fake, condition)
             centering = torch.cat([d_real, d_fake]).mean() ** 2
@@ -91,13 +91,15 @@ class DiscriminatorUpdater:
         }
 
     def _batch(self, renders, targets, data):
+        device = next(self.model.parameters()).device
+        renders, targets = renders.to(device), targets.to(device)
         if self.config.conditional:
             return to_ink(targets), to_ink(renders), to_ink(targets)
         index = torch.randint(len(data), (len(renders),), generator=self.generator)
-        return to_ink(data[index]), to_ink(renders), None
+        return to_ink(data[index].to(device)), to_ink(renders), None
 
     def _gradient_penalty(self, real, fake, condition):
-        mix = torch.rand(real.shape[0], 1, 1, 1, generator=self.generator)
+        mix = torch.rand(real.shape[0], 1, 1, 1, generator=self.generator).to(real.device)
         between = (mix * real + (1 - mix) * fake).requires_grad_(True)
         scores = self.model(between, condition)
         (gradient,) = torch.autograd.grad(scores.sum(), between, create_graph=True)

@@ -183,7 +183,7 @@ class PolicyUpdater:
 
 def _discounted_returns(rewards: torch.Tensor, discount: float) -> torch.Tensor:
     returns = torch.zeros_like(rewards)
-    running = torch.zeros(rewards.shape[1])
+    running = torch.zeros(rewards.shape[1], device=rewards.device)
     for t in reversed(range(rewards.shape[0])):
         running = rewards[t] + discount * running
         returns[t] = running

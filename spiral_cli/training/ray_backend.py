@@ -28,7 +28,9 @@ from spiral_cli.training.checkpoint import (
     save_state,
 )
 from spiral_cli.training.monitor import Monitor
-from spiral_cli.training.setup import REINFORCE, WARM_START, build_discriminator, build_policy
+from spiral_cli.training.setup import (
+    REINFORCE, WARM_START, budget_spent, build_discriminator, build_policy, phase_at,
+)
 from spiral_cli.training.shared import AGENT, SYNTHETIC, ReplayStore, RolloutStore
 
 SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", 2: "search"}
@@ -83,24 +85,39 @@ class RolloutWorker:
         return batch
 
 
+def to_device(value, device: str):
+    """A batch (nested dicts of tensors) on the learner's device."""
+    if isinstance(value, dict):
+        return {k: to_device(v, device) for k, v in value.items()}
+    return value.to(device) if isinstance(value, torch.Tensor) else value
+
+
+def cpu_copy(module: torch.nn.Module) -> dict:
+    return {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
+
+
 class PolicyLearnerWorker:
-    def __init__(self, config, env_config, seed: int):
+    def __init__(self, config, env_config, seed: int, device: str = "cpu"):
         from spiral_cli.training.policy_learner import PolicyUpdater
 
         torch.set_num_threads(1)
         torch.manual_seed(seed)
         components, shape = env_config.action_components(), env_config.image_shape
-        policy = build_policy(config, components, shape)
-        discriminator = build_discriminator(config, shape).eval() if config.uses_discriminator else None
+        self.device = device
+        policy = build_policy(config, components, shape).to(device)
+        discriminator = build_discriminator(config, shape).to(device).eval() if config.uses_discriminator else None
         self.updater = PolicyUpdater(policy, config, env_config, discriminator)
+
+    def pid(self) -> int:
+        return os.getpid()
 
     def learn(self, batch: dict, source: int, d_weights: dict | None) -> dict:
         if d_weights is not None and source == AGENT:
             self.updater.discriminator.load_state_dict(d_weights)
-        return self.updater.learn(batch, source)
+        return self.updater.learn(to_device(batch, self.device), source)
 
     def weights(self) -> dict:
-        return {k: v.detach().clone() for k, v in self.updater.policy.state_dict().items()}
+        return cpu_copy(self.updater.policy)
 
     def state(self) -> dict:
         return module_state(self.updater.policy, self.updater.optimizer)
@@ -113,12 +130,12 @@ class PolicyLearnerWorker:
 class DiscriminatorLearnerWorker:
     """Keeps its own replay of final renders and updates at its own pace."""
 
-    def __init__(self, config, image_shape, data: np.ndarray | None, seed: int):
+    def __init__(self, config, image_shape, data: np.ndarray | None, seed: int, device: str = "cpu"):
         from spiral_cli.training.discriminator_learner import DiscriminatorUpdater
 
         torch.set_num_threads(1)
         self.config = config
-        self.updater = DiscriminatorUpdater(build_discriminator(config, image_shape), config, seed)
+        self.updater = DiscriminatorUpdater(build_discriminator(config, image_shape).to(device), config, seed)
         self.replay = ReplayStore(config.replay_batches * config.batch_size, image_shape, multiprocessing.get_context())
         self.data = None if data is None else torch.from_numpy(np.array(data))
 
@@ -132,7 +149,7 @@ class DiscriminatorLearnerWorker:
         ]
 
     def weights(self) -> dict:
-        return {k: v.detach().clone() for k, v in self.updater.model.state_dict().items()}
+        return cpu_copy(self.updater.model)
 
     def state(self) -> dict:
         return module_state(self.updater.model, self.updater.optimizer)
@@ -156,7 +173,7 @@ class RayTrainer:
     weights, checkpoints, and replaces what the cluster loses."""
 
     def __init__(self, config, env, data, run_dir: Path, checkpoint, prior: dict, console=None,
-                 initial_weights=None, address: str | None = None):
+                 initial_weights=None, address: str | None = None, learner_device: str = "cpu"):
         self.ray = ray = import_ray()
         self.owns_ray = not ray.is_initialized()
         if self.owns_ray:
@@ -164,7 +181,9 @@ class RayTrainer:
                 ray.init(address=address, include_dashboard=False, log_to_driver=False)
             except (ConnectionError, ValueError, RuntimeError) as exc:
                 raise SpiralError(f"cannot reach a Ray cluster at {address}: {exc}") from None
-        self.config, self.env, self.run_dir = config, env, run_dir
+        if learner_device.startswith("cuda") and ray.cluster_resources().get("GPU", 0) < 1:
+            raise SpiralError(f"--learner-device {learner_device}: the Ray cluster has no GPU")
+        self.config, self.env, self.run_dir, self.learner_device = config, env, run_dir, learner_device
         self.data = None if data is None else ray.put(data.numpy())
         self.checkpoint_dir, self.initial_weights = checkpoint, initial_weights
         self.prior_wall = float(prior.get("wall_seconds", 0.0))
@@ -186,12 +205,13 @@ class RayTrainer:
 
     def _start_learners(self) -> None:
         """Fresh learners with the weights of the last checkpoint (or the run's start)."""
-        ray, config = self.ray, self.config
-        self.learner = ray.remote(num_cpus=0)(PolicyLearnerWorker).remote(config, self.env, self._next_seed())
+        ray, config, device = self.ray, self.config, self.learner_device
+        placement = {"num_cpus": 0, "num_gpus": 1 if device.startswith("cuda") else 0}  # a GPU node when asked
+        self.learner = ray.remote(**placement)(PolicyLearnerWorker).remote(config, self.env, self._next_seed(), device)
         self.critic = None
         if config.uses_discriminator:
-            self.critic = ray.remote(num_cpus=0)(DiscriminatorLearnerWorker).remote(
-                config, self.env.image_shape, self.data, self._next_seed())
+            self.critic = ray.remote(**placement)(DiscriminatorLearnerWorker).remote(
+                config, self.env.image_shape, self.data, self._next_seed(), device)
         if self.checkpoint_dir is not None:
             ray.get(self.learner.restore.remote(load_state(self.checkpoint_dir, "policy")))
             if self.critic is not None:
@@ -213,13 +233,10 @@ class RayTrainer:
 
     # --- phases, budget, checkpoints ------------------------------------------------------
     def _phase(self, wall_seconds: float) -> int:
-        return WARM_START if wall_seconds < self.config.warm_start_minutes * 60 else REINFORCE
+        return phase_at(self.config, wall_seconds)
 
     def _finished(self, wall_seconds: float) -> bool:
-        config = self.config
-        if config.minutes is not None and wall_seconds >= config.minutes * 60:
-            return True
-        return config.updates is not None and self.counts["updates"] >= config.updates
+        return budget_spent(self.config, wall_seconds, self.counts["updates"])
 
     def checkpoint(self, wall_seconds: float) -> Path:
         partial = new_checkpoint_dir(self.run_dir, self.counts["updates"])

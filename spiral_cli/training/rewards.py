@@ -45,7 +45,7 @@ def discriminator_rewards(canvas, target, discriminator, per_step: bool) -> torc
         conditions = None if target is None else target.repeat(steps_plus_one, 1, 1, 1)
         scores = _score(discriminator, frames, conditions).view(steps_plus_one, batch)
         return scores[1:] - scores[:-1]
-    rewards = torch.zeros(steps_plus_one - 1, batch)
+    rewards = torch.zeros(steps_plus_one - 1, batch, device=canvas.device)
     rewards[-1] = _score(discriminator, canvas[-1], target)
     return rewards
 
@@ -71,7 +71,7 @@ def color_emd(final: torch.Tensor, target: torch.Tensor, bins: int = 32) -> torc
     """Earth mover's distance between per-channel colour histograms (1-D: the L1 gap of CDFs)."""
     def cdf(images):
         values = (images.float() / 256 * bins).long().flatten(1, -2)  # (B, pixels, C)
-        hist = torch.zeros(images.shape[0], bins, images.shape[-1])
+        hist = torch.zeros(images.shape[0], bins, images.shape[-1], device=images.device)
         hist.scatter_add_(1, values, torch.ones_like(values, dtype=torch.float))
         return torch.cumsum(hist / values.shape[1], dim=1)
     return (cdf(final) - cdf(target)).abs().sum(1).mean(-1) / bins

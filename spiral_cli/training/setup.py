@@ -48,6 +48,17 @@ class Shared:
     resume_from: str | None = None
 
 
+def phase_at(config: TrainConfig, wall_seconds: float) -> int:
+    """WARM_START during the run's first warm_start_minutes, REINFORCE after."""
+    return WARM_START if wall_seconds < config.warm_start_minutes * 60 else REINFORCE
+
+
+def budget_spent(config: TrainConfig, wall_seconds: float, updates: int) -> bool:
+    if config.minutes is not None and wall_seconds >= config.minutes * 60:
+        return True
+    return config.updates is not None and updates >= config.updates
+
+
 def build_policy(config: TrainConfig, components, image_shape) -> Policy:
     return Policy(components, image_shape[-1], config.conditional, model_config(config.model, **config.model_options))
 

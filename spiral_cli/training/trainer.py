@@ -26,7 +26,7 @@ from spiral_cli.training.discriminator_learner import discriminator_learner_main
 from spiral_cli.training.monitor import Monitor
 from spiral_cli.training.policy_learner import policy_learner_main
 from spiral_cli.training.setup import (
-    REINFORCE, WARM_START, Shared, build_discriminator, build_policy, environment_for,
+    REINFORCE, WARM_START, Shared, budget_spent, build_discriminator, build_policy, environment_for, phase_at,
 )
 from spiral_cli.training.shared import ReplayStore, RolloutStore, SharedWeights
 
@@ -64,14 +64,20 @@ def prepare_run(config: TrainConfig | None, run_dir: Path, resume: bool, overrid
 
 
 def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overrides: dict | None = None,
-          console=None, command: str | None = None, backend: str = "local", address: str | None = None
-          ) -> TrainSummary:
+          console=None, command: str | None = None, backend: str = "local", address: str | None = None,
+          learner_device: str = "cpu") -> TrainSummary:
     """Train (or resume) the run in run_dir with the local multi-process runtime or on Ray
     (`address` of a cluster, or a local Ray instance); both write the same files. `command`
     (the command line) is logged to the run's commands.txt for its model card, at the start,
     so that a run killed midway still records how it began."""
     if backend not in BACKENDS:
         raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    try:
+        torch.device(learner_device)
+    except RuntimeError:
+        raise UsageError(f"--learner-device must name a torch device such as cpu or cuda, got {learner_device!r}") from None
+    if learner_device != "cpu" and backend != "ray":
+        raise UsageError("--learner-device is for --backend ray (the local backend trains on the CPU)")
     if backend == "ray":
         from spiral_cli.training.ray_backend import import_ray
 
@@ -92,7 +98,7 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     if backend == "ray":
         from spiral_cli.training.ray_backend import RayTrainer
 
-        return RayTrainer(config, env, data, run_dir, checkpoint, prior, console, initial, address).run()
+        return RayTrainer(config, env, data, run_dir, checkpoint, prior, console, initial, address, learner_device).run()
     return Trainer(config, env, data, run_dir, checkpoint, prior, console, initial).run()
 
 
@@ -188,13 +194,10 @@ class Trainer:
 
     # --- budget and phases ---------------------------------------------------------------
     def _phase(self, wall_seconds: float) -> int:
-        return WARM_START if wall_seconds < self.config.warm_start_minutes * 60 else REINFORCE
+        return phase_at(self.config, wall_seconds)
 
     def _finished(self, wall_seconds: float) -> bool:
-        config = self.config
-        if config.minutes is not None and wall_seconds >= config.minutes * 60:
-            return True
-        return config.updates is not None and self.shared.policy_updates.value >= config.updates
+        return budget_spent(self.config, wall_seconds, self.shared.policy_updates.value)
 
     # --- checkpoints ---------------------------------------------------------------------
     def checkpoint(self, wall_seconds: float) -> Path:
