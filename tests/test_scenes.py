@@ -189,3 +189,20 @@ def test_scenes_agent_learns_by_cloning_and_parses_with_its_checkpoint(tmp_path)
     result = parse_read([image], str(tmp_path / "run"))[0]
     assert isinstance(result.program, SceneProgram) and result.render.shape == (32, 32, 3)
     assert result.program.source["checkpoint"] == str(tmp_path / "run")
+    report, plot, sheet = tmp_path / "eval.json", tmp_path / "plot.png", tmp_path / "sheet.png"
+    evaluated = run_spiral("eval", "--checkpoint", str(tmp_path / "run"), "--data", f"scenes:{data}", "--n", "5",
+                           "--mcmc", "10,30", "--json", str(report), "--plot", str(plot), "--sheet", str(sheet))
+    assert evaluated.returncode == 0, evaluated.stderr
+    scores = json.loads(report.read_text())
+    assert set(scores) >= {"agent", "mcmc 10", "mcmc 30"} and scores["mcmc 30"]["renders_per_scene"] == 30
+    assert set(scores["agent"]["attribute_accuracy"]) == {"type", "position", "size", "color"}
+    assert Image.open(plot).format == "PNG" and Image.open(sheet).size[0] > 64
+
+
+def test_attribute_accuracy_pairs_objects_by_position():
+    from spiral_cli.evaluation.scenes import attribute_hits
+
+    truth = [RED_SPHERE, BLUE_CUBE]
+    found = [SceneObject("cylinder", BLUE_CUBE.position, "medium", (0.0, 0.0, 1.0)), RED_SPHERE]  # other order
+    assert attribute_hits(truth, found, 16) == {"type": 1, "position": 2, "size": 2, "color": 2}
+    assert attribute_hits(truth, [], 16) == {"type": 0, "position": 0, "size": 0, "color": 0}
