@@ -123,7 +123,8 @@ def train_population(config: TrainConfig, run_dir: Path, members: int, round_min
         "learning_rate": tune.loguniform(*LEARNING_RATES), "entropy_cost": tune.loguniform(*ENTROPY_COSTS),
     }
     tuner = tune.Tuner(
-        tune.with_resources(train_member, {"cpu": 1}),
+        # With the ray backend a member's own Ray actors claim the CPUs; its driver needs next to none.
+        tune.with_resources(train_member, {"cpu": 0.01 if backend == "ray" else 1}),
         param_space=space,
         tune_config=tune.TuneConfig(scheduler=scheduler, metric="fitness", mode="max", num_samples=members),
         run_config=tune.RunConfig(name="pbt", storage_path=str(run_dir / "tune"), stop={"training_iteration": rounds},

@@ -199,14 +199,21 @@ class RayTrainer:
         self.seed += 1
         return self.seed
 
+    def _placement(self, **resources) -> dict:
+        """Ray actor options: the given resources anywhere in the cluster, never inside the
+        placement group of a Tune trial that started this trainer (a PBT member)."""
+        from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+        return {**resources, "scheduling_strategy": PlacementGroupSchedulingStrategy(placement_group=None)}
+
     def _new_worker(self):
-        remote = self.ray.remote(num_cpus=1, max_restarts=0)(RolloutWorker)
+        remote = self.ray.remote(**self._placement(num_cpus=1, max_restarts=0))(RolloutWorker)
         return remote.remote(self.config, self.env, self.data, self._next_seed())
 
     def _start_learners(self) -> None:
         """Fresh learners with the weights of the last checkpoint (or the run's start)."""
         ray, config, device = self.ray, self.config, self.learner_device
-        placement = {"num_cpus": 0, "num_gpus": 1 if device.startswith("cuda") else 0}  # a GPU node when asked
+        placement = self._placement(num_cpus=0, num_gpus=1 if device.startswith("cuda") else 0)  # a GPU when asked
         self.learner = ray.remote(**placement)(PolicyLearnerWorker).remote(config, self.env, self._next_seed(), device)
         self.critic = None
         if config.uses_discriminator:
@@ -239,10 +246,15 @@ class RayTrainer:
         return budget_spent(self.config, wall_seconds, self.counts["updates"])
 
     def checkpoint(self, wall_seconds: float) -> Path:
+        try:
+            policy, critic = self._learner_states()
+        except self.ray.exceptions.RayActorError as error:  # lost since its last update
+            self._recover_learners(error)
+            policy, critic = self._learner_states()
         partial = new_checkpoint_dir(self.run_dir, self.counts["updates"])
-        save_state(self.ray.get(self.learner.state.remote()), partial, "policy")
-        if self.critic is not None:
-            save_state(self.ray.get(self.critic.state.remote()), partial, "discriminator")
+        save_state(policy, partial, "policy")
+        if critic is not None:
+            save_state(critic, partial, "discriminator")
         state = {
             **self.counts, "wall_seconds": round(wall_seconds, 2), "backend": "ray",
             "phase": "warm-start" if self._phase(wall_seconds) == WARM_START else "reinforce",
@@ -250,6 +262,10 @@ class RayTrainer:
             "metrics": {k: v for k, v in self.monitor.latest.items() if isinstance(v, (int, float))},
         }
         return commit_checkpoint(self.run_dir, partial, state)
+
+    def _learner_states(self) -> tuple[dict, dict | None]:
+        policy = self.ray.get(self.learner.state.remote())
+        return policy, None if self.critic is None else self.ray.get(self.critic.state.remote())
 
     # --- main loop -----------------------------------------------------------------------
     def run(self):
