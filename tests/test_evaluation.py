@@ -52,3 +52,24 @@ def test_checkpoints_lists_what_ships():
     from spiral_cli.parsing.agent import shipped_checkpoints
     for name in shipped_checkpoints():
         assert name in result.stdout
+
+
+def test_evaluation_in_two_processes_scores_like_one(tmp_path):
+    """`spiral eval --workers 2` shares the batches between processes without changing the figures."""
+    from spiral_cli.evaluation.reconstruction import evaluate_agent
+    from spiral_cli.parsing.agent import Agent
+
+    config = TrainConfig(data=None, warm_start_minutes=1.0, env_options={"brush": "classic/pen"})
+    env = env_config("paint", brush="classic/pen")
+    (tmp_path / "agent").mkdir()
+    (tmp_path / "agent" / "config.json").write_text(config.to_json())
+    save_file(build_policy(config, env.action_components(), env.image_shape).state_dict(),
+              str(tmp_path / "agent" / "policy.safetensors"))
+    (tmp_path / "images").mkdir()
+    for index, target in enumerate(synthetic_targets(PaintConfig(brush="classic/pen"), 120, seed=3, max_strokes=2)):
+        Image.fromarray(target[..., 0]).save(tmp_path / "images" / f"{index}.png")  # about 10% are test images
+    agent, data = Agent.load(tmp_path / "agent"), f"images:{tmp_path / 'images'}"
+    one, _, finals_one = evaluate_agent(agent, data, n=8, batch=2, candidates=2)
+    two, _, finals_two = evaluate_agent(agent, data, n=8, batch=2, candidates=2, workers=2)
+    assert two.images == one.images > 0
+    assert np.array_equal(finals_one, finals_two) and two.mean_error == one.mean_error

@@ -28,7 +28,7 @@ def evaluate(
         "100,1000,10000", "--mcmc", help="Scenes: MCMC baseline budgets (renders per scene), comma-separated; 0 for none."
     ),
     plot: str = typer.Option(None, "--plot", help="Scenes: write a PNG plot of error against renders here."),
-    workers: int = typer.Option(len(os.sched_getaffinity(0)), "--workers", help="Scenes: processes for the MCMC chains."),
+    workers: int = typer.Option(len(os.sched_getaffinity(0)), "--workers", help="Processes for the MCMC chains (scenes) or the refinement of --best."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Conditional agents: mean reconstruction error, relative residual, strokes per image and
@@ -48,9 +48,11 @@ def evaluate(
     reports = {}
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
     if search > 1:
-        reports[f"search {search}"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, candidates=search)
+        reports[f"search {search}"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, candidates=search,
+                                                                   workers=max(1, workers))
     if best:
-        reports["quality best"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, quality="best")
+        reports["quality best"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, quality="best",
+                                                              workers=max(1, workers))
     table = Table(title=f"spiral eval {checkpoint} on {data} (test, n={len(targets)})")
     table.add_column("metric")
     for name in reports:

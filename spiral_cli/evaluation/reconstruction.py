@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+
+from multiprocessing import get_context
 
 import numpy as np
 
@@ -43,22 +46,48 @@ def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float, bla
 
 
 def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bool = False, seed: int = 0,
-                   candidates: int = 1, quality: str | None = None):
+                   candidates: int = 1, quality: str | None = None, workers: int = 1):
     """Run the agent (with best-of-`candidates` search when > 1, or as `spiral parse
     --quality` does when given) on the first n test images of `data`; returns the report,
-    targets and finals."""
+    targets and finals. With workers > 1 the batches are shared among that many processes,
+    each with its own copy of the agent."""
+    targets = load_dataset(data, "test", agent.env.canvas, agent.env.color, limit=n).images
+    tasks = [(targets[offset : offset + batch], seed + offset) for offset in range(0, len(targets), batch)]
+    method = (greedy, candidates, quality)
+    start = time.perf_counter()
+    if workers > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=get_context("spawn"),
+                                 initializer=_worker_init, initargs=(agent.source, method)) as pool:
+            outcomes = list(pool.map(_run_batch, tasks))
+    else:
+        _worker_init(agent, method)
+        outcomes = [_run_batch(task) for task in tasks]
+    programs = [program for batch_programs, _ in outcomes for program in batch_programs]
+    finals = np.concatenate([batch_finals for _, batch_finals in outcomes])
+    return score(finals, targets, programs, time.perf_counter() - start), targets, finals
+
+
+_WORKER: dict = {}  # the agent and the method of this process
+
+
+def _worker_init(agent, method: tuple) -> None:
+    """`agent` is an Agent, or where to load it from in a worker process (one torch thread per process)."""
+    if not hasattr(agent, "run"):
+        import torch
+
+        from spiral_cli.parsing.agent import Agent
+
+        torch.set_num_threads(1)
+        agent = Agent.load(agent)
+    _WORKER.update(agent=agent, method=method)
+
+
+def _run_batch(task: tuple[np.ndarray, int]):
     from spiral_cli.parsing.parse import reconstruct
 
-    targets = load_dataset(data, "test", agent.env.canvas, agent.env.color, limit=n).images
-    start = time.perf_counter()
-    programs, finals = [], []
-    for offset in range(0, len(targets), batch):
-        chunk = targets[offset : offset + batch]
-        if quality is not None:
-            p, f, _ = reconstruct(agent, chunk, quality, seed=seed + offset)
-        else:
-            p, f = agent.run(chunk, greedy=greedy, seed=seed + offset, candidates=candidates)
-        programs += p
-        finals.append(f)
-    finals = np.concatenate(finals)
-    return score(finals, targets, programs, time.perf_counter() - start), targets, finals
+    targets, seed = task
+    agent, (greedy, candidates, quality) = _WORKER["agent"], _WORKER["method"]
+    if quality is not None:
+        programs, finals, _ = reconstruct(agent, targets, quality, seed=seed)
+        return programs, finals
+    return agent.run(targets, greedy=greedy, seed=seed, candidates=candidates)

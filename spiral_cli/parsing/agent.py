@@ -48,6 +48,7 @@ class Agent:
     config: TrainConfig
     env: object  # the environment configuration it was trained on
     policy: Policy
+    source: str = ""  # the name or path it was loaded from, for other processes to load it too
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> Agent:
@@ -63,7 +64,7 @@ class Agent:
         except Exception as exc:  # safetensors raises several types for damaged files
             raise UsageError(f"{weights_path}: cannot load weights ({exc})") from None
         policy.eval()
-        return cls(config, env, policy)
+        return cls(config, env, policy, str(name_or_path))
 
     @torch.no_grad()
     def run(self, targets: np.ndarray | None, count: int | None = None, greedy: bool = False,
