@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--search", type=int, default=8)
     parser.add_argument("--best-n", type=int, default=0, help="images for the (slow) --quality best evaluation")
+    parser.add_argument("--workers", type=int, default=2, help="processes for the searched evaluations")
     args = parser.parse_args()
     out = ROOT / "checkpoints" / args.name
     out.mkdir(parents=True, exist_ok=True)
@@ -44,7 +45,7 @@ def main() -> None:
         from spiral_cli.cli.evaluate_scenes import evaluate_scenes
 
         evaluate_scenes(agent, args.name, args.data, args.n, [100, 1000, 10000], True, 0, out / "eval.json",
-                        out / "sheet.png", out / "mcmc.png", workers=2)
+                        out / "sheet.png", out / "mcmc.png", workers=args.workers)
         scores = json.loads((out / "eval.json").read_text())
         scores = {"data": args.data, "n": args.n, **{k: v for k, v in scores.items() if k not in ("checkpoint", "data")}}
         (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
@@ -74,10 +75,10 @@ def evaluate_conditional(agent, args):
     report, targets, finals = evaluate_agent(agent, args.data, n=args.n, greedy=True)
     scores["agent"] = report.to_dict()
     if args.search > 1:
-        report, targets, finals = evaluate_agent(agent, args.data, n=args.n, candidates=args.search)
+        report, targets, finals = evaluate_agent(agent, args.data, n=args.n, candidates=args.search, workers=args.workers)
         scores[f"search {args.search}"] = report.to_dict()
     if args.best_n:
-        report, targets, finals = evaluate_agent(agent, args.data, n=args.best_n, quality="best")
+        report, targets, finals = evaluate_agent(agent, args.data, n=args.best_n, quality="best", workers=args.workers)
         scores["quality best"] = report.to_dict()
     return scores, comparison_sheet(targets, finals)
 
