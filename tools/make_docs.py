@@ -20,7 +20,8 @@ DOCS = ROOT / "docs"
 
 def parse_example(name: str) -> None:
     """The input, its program re-rendered at 8x the agent's canvas, and the strokes coloured."""
-    result = parse_files([ROOT / "assets" / f"{name}.png"], "mnist", quality="best")[0]
+    # the default checkpoint, as the README's command runs it
+    result = parse_files([ROOT / "assets" / f"{name}.png"], quality="best")[0]
     source = np.asarray(Image.open(ROOT / "assets" / f"{name}.png").convert("RGB").resize((400, 500)))
     write_output(DOCS / f"{name}-input.png", png_bytes(source))
     write_output(DOCS / f"{name}-x8.png", png_bytes(render_program(result.canvas_program, scale=8)))

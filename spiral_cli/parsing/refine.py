@@ -2,7 +2,8 @@
 
 The agent places points on a grid; here every stroke's end and control points (and its
 width) are nudged off the grid, one at a time, keeping each nudge that lowers the squared
-error of the re-rendered program to the target (coordinate descent)."""
+error of the re-rendered program to the target plus the search's cost per stroke (coordinate
+descent)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from dataclasses import replace
 import numpy as np
 
 from spiral_cli.painting.painter import Painter, render_program
+from spiral_cli.parsing.search import STROKE_COST
 from spiral_cli.programs.model import Action, StrokeProgram
 
 STEPS_PX = (1.0, 0.5)  # nudge sizes, coarse then fine
+TRIMS = (0.25, 0.5)  # shares of a stroke cut off at a free end: a half cuts a lead-in from the pen's corner
 
 
 def refine_program(program: StrokeProgram, target_ink: np.ndarray, passes: int = 3) -> tuple[StrokeProgram, np.ndarray]:
@@ -26,8 +29,11 @@ def refine_program(program: StrokeProgram, target_ink: np.ndarray, passes: int =
     def render(actions):
         return render_program(program.with_actions(actions), painter=painter)[..., :channels]
 
+    # as in the search, a stroke must pay for itself: one that barely helps is better left out
+    stroke_cost = STROKE_COST * float((target ** 2).mean())
+    score = lambda actions, pixels: _error(pixels, target) + stroke_cost * sum(a.draws for a in actions)
     best_render = render(program.actions)
-    best_error = _error(best_render, target)
+    best_score = score(program.actions, best_render)
     actions = list(program.actions)
     for step in STEPS_PX:
         for _ in range(passes):
@@ -40,9 +46,9 @@ def refine_program(program: StrokeProgram, target_ink: np.ndarray, passes: int =
                 for candidate in _nudges(actions[index], step, program, starts_sequence, ends_sequence):
                     trial = _with(actions, index, candidate)
                     pixels = render(trial)
-                    error = _error(pixels, target)
-                    if error < best_error:
-                        actions, best_error, best_render, improved = trial, error, pixels, True
+                    trial_score = score(trial, pixels)
+                    if trial_score < best_score:
+                        actions, best_score, best_render, improved = trial, trial_score, pixels, True
             if not improved:
                 break
     return program.with_actions(actions), best_render
@@ -56,8 +62,8 @@ def _error(render: np.ndarray, target: np.ndarray) -> float:
 def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence: bool, ends_sequence: bool):
     """Each point moved by one step in each direction (the start only where the pen comes
     down, elsewhere it is the previous stroke's end), the width made larger and smaller, the
-    stroke left out (the pen moves to its end unseen), and trimmed by a quarter at a free end
-    (where no other stroke joins it)."""
+    stroke left out (the pen moves to its end unseen), and trimmed by a quarter or a half at a
+    free end (where no other stroke joins it)."""
     limit = (float(program.width), float(program.height))
     clamp = lambda p: (min(max(p[0], 0.0), limit[0]), min(max(p[1], 0.0), limit[1]))
     for name in ("start", "end", "control") if starts_sequence else ("end", "control"):
@@ -67,10 +73,11 @@ def _nudges(action: Action, step: float, program: StrokeProgram, starts_sequence
     for factor in (1.15, 1 / 1.15):
         yield replace(action, size=action.size * factor)
     yield replace(action, kind="jump", control=action.end)  # a stroke that only hurts goes
-    if starts_sequence:
-        yield _trimmed(action, 0.25, keep="end")
-    if ends_sequence:
-        yield _trimmed(action, 0.75, keep="start")
+    for share in TRIMS:
+        if starts_sequence:
+            yield _trimmed(action, share, keep="end")
+        if ends_sequence:
+            yield _trimmed(action, 1 - share, keep="start")
 
 
 def _trimmed(action: Action, t: float, keep: str) -> Action:
