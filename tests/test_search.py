@@ -109,3 +109,20 @@ def test_refinement_trims_a_tail_the_target_does_not_have():
     refined, render = refine_program(program((2.0, 0.0)), target)  # the same line with a long tail
     assert refined.actions[1].start[0] > 8 and refined.actions[1].start[1] > 6
     assert ((ink(render) - target) ** 2).mean() < ((ink(render_program(program((2.0, 0.0)))[..., :1]) - target) ** 2).mean() / 3
+
+
+
+def test_refinement_leaves_out_a_stroke_that_does_not_pay_for_itself():
+    from spiral_cli.painting import render_program
+    from spiral_cli.parsing.refine import refine_program
+    from spiral_cli.programs import Action, StrokeProgram
+
+    pen_down = Action("jump", (0.0, 0.0), (0.0, 0.0), (6.0, 16.0), 0.8, 3.0)
+    line = Action("draw", (6.0, 16.0), (16.0, 16.0), (26.0, 16.0), 0.8, 3.0)
+    speck = (Action("jump", (26.0, 16.0), (26.0, 16.0), (15.0, 26.0), 0.8, 1.0),
+             Action("draw", (15.0, 26.0), (16.0, 26.0), (17.0, 26.0), 0.8, 1.0))
+    render = lambda *actions: ink(render_program(StrokeProgram(32, 32, "classic/pen", "grayscale", actions))[..., :1])
+    target = render(pen_down, line)
+    target[20:] = 0.6 * render(pen_down, line, *speck)[20:]  # a faint speck a tiny stroke only half matches
+    refined, _ = refine_program(StrokeProgram(32, 32, "classic/pen", "grayscale", (pen_down, line, *speck)), target)
+    assert len(refined.strokes) == 1
