@@ -111,7 +111,6 @@ def test_refinement_trims_a_tail_the_target_does_not_have():
     assert ((ink(render) - target) ** 2).mean() < ((ink(render_program(program((2.0, 0.0)))[..., :1]) - target) ** 2).mean() / 3
 
 
-
 def test_refinement_leaves_out_a_stroke_that_does_not_pay_for_itself():
     from spiral_cli.painting import render_program
     from spiral_cli.parsing.refine import refine_program
