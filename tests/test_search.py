@@ -6,7 +6,7 @@ import torch
 
 from spiral_cli.agent import Policy, model_config
 from spiral_cli.envs.paint import PaintConfig, PaintVectorEnv
-from spiral_cli.parsing.search import choose, ink, propose
+from spiral_cli.parsing.search import choose, ink, propose, search_step
 
 CONFIG = dict(canvas=32, grid=16, episode_length=4, brush="classic/pen")
 
@@ -73,6 +73,26 @@ def test_a_jump_lands_on_ink_still_to_draw():
     jumps["end"] = torch.tensor([[16 * 2 + 8, 16 * 12 + 8]])  # far from the line, on the line
     chosen = choose(envs, jumps, ink(target["canvas"]))
     assert chosen["end"].item() == 16 * 12 + 8
+
+
+def test_search_places_the_pen_before_it_draws(monkeypatch):
+    import spiral_cli.parsing.search as search
+
+    # The target is a line from the pen's resting corner: drawing it at once would pay.
+    line = action(end=16 * 12 + 12, control=16 * 6 + 6)
+    target_env = PaintVectorEnv(1, **CONFIG)
+    target_env.reset()
+    target, *_ = target_env.step(line)
+    proposals = {k: torch.tensor([[int(v[0]), int(v[0])]]) for k, v in line.items()}
+    proposals["flag"][0, 1] = 0
+    monkeypatch.setattr(search, "propose", lambda *args, **kwargs: {k: v.clone() for k, v in proposals.items()})
+    envs = PaintVectorEnv(1, **CONFIG)
+    envs.reset()
+    first = search_step(None, envs, None, None, ink(target["canvas"]), 2)
+    assert first["flag"].item() == 0  # no lead-in line from the corner
+    envs.step({k: v.numpy() for k, v in first.items()})
+    envs.step(action(flag=0, end=0, control=0))  # back to the corner, placed there on purpose
+    assert search_step(None, envs, None, None, ink(target["canvas"]), 2)["flag"].item() == 1
 
 
 def test_refinement_moves_a_stroke_onto_its_target():

@@ -192,6 +192,11 @@ class PaintVectorEnv(LockstepVectorEnv):
     def programs(self) -> list[StrokeProgram]:
         return [e.program() for e in self._episodes]
 
+    @property
+    def steps_taken(self) -> int:
+        """Actions executed so far in the current episodes (they run in lockstep)."""
+        return len(self._episodes[0].actions)
+
     def canvases(self) -> np.ndarray:
         """(num_envs, H, W, C) uint8."""
         return np.stack([e.canvas() for e in self._episodes])
@@ -225,7 +230,7 @@ class PaintVectorEnv(LockstepVectorEnv):
     def step(self, actions: dict):
         for index, episode in enumerate(self._episodes):
             episode.step({key: values[index] for key, values in actions.items()})
-        done = len(self._episodes[0].actions) >= self.config.episode_length
+        done = self.steps_taken >= self.config.episode_length
         rewards = np.zeros(self.num_envs, np.float32)
         terminated = np.full(self.num_envs, done)
         truncated = np.zeros(self.num_envs, bool)

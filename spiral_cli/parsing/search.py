@@ -4,7 +4,8 @@ At each step every environment tries the policy's most likely action and K - 1 s
 on a scratch canvas and keeps the one that brings its canvas closest to the target. Each
 proposal may also be taken with the pen lifted: a jump changes nothing now, so jumps are
 ranked by how much uncovered target ink lies where they land, and a jump wins only when
-no stroke helps. Used at test time (`--quality best`) and, in training, as the expert
+no stroke helps. The pen rests in the canvas's corner, where no one begins a drawing, so
+the first searched action only places it. Used at test time (`--quality best`) and, in training, as the expert
 whose choices the policy learns to imitate (expert iteration)."""
 
 from __future__ import annotations
@@ -73,4 +74,7 @@ def _uncovered_ink_at_landing(envs, proposals, target_ink: np.ndarray) -> np.nda
 def search_step(policy: Policy, envs, core, maps, target_ink: np.ndarray, candidates: int,
                 temperature: float = 1.0, stroke_cost: float = STROKE_COST):
     """The actions of one searched step, (B,) per component."""
-    return choose(envs, propose(policy, core, maps, candidates, temperature), target_ink, stroke_cost)
+    proposals = propose(policy, core, maps, candidates, temperature)
+    if envs.steps_taken == 0:
+        proposals["flag"].zero_()
+    return choose(envs, proposals, target_ink, stroke_cost)
