@@ -208,6 +208,48 @@ def test_search_imitation_and_distillation_into_an_unconditional_student(stroke_
     assert env.canvas == finals.shape[1]
 
 
+def test_dagger_executes_the_policys_own_actions_and_labels_them_with_the_search(stroke_targets):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from spiral_cli.envs import make_vector_env
+    from spiral_cli.training.actor import fill_with_policy
+    from spiral_cli.training.shared import SEARCH, RolloutStore
+
+    config = tiny_config(stroke_targets, search_candidates=4, dagger=0.5)
+    env = environment_for(config)
+    components = env.action_components()
+    policy = build_policy(config, components, env.image_shape).eval()
+    data = load_dataset(config.data, "train", env.canvas, env.color).images
+    shared = SimpleNamespace(config=config, data=torch.from_numpy(data),
+                             store=RolloutStore(1, env.episode_length, 8, env.image_shape, components))
+    envs = make_vector_env(config.env, 8, env)
+    torch.manual_seed(0)
+    fill_with_policy(policy, envs, shared, 0, np.random.default_rng(0), searching=True)
+    batch = shared.store.read([0])
+    assert shared.store.source[0] == SEARCH
+    differs = torch.zeros_like(batch["actions"]["end"], dtype=torch.bool)
+    for name in batch["actions"]:
+        differs |= batch["actions"][name] != batch["labels"][name]
+    assert differs.any(), "some steps executed the policy's own action instead of the search's"
+    assert not differs.all(), "the others executed the search's choice"
+    # Replaying the executed actions gives the stored canvases: the policy learns on what really happened.
+    observation, _ = envs.reset()
+    for t in range(env.episode_length):
+        observation, *_ = envs.step({k: v[t].numpy() for k, v in batch["actions"].items()})
+    assert torch.equal(torch.from_numpy(observation["canvas"]), batch["canvas"][-1])
+    # The learner imitates the labels, not what was executed.
+    from spiral_cli.training.policy_learner import PolicyUpdater
+
+    batch["labels"]["end"] = torch.where(batch["actions"]["end"] == 5, 6, 5)
+    updater = PolicyUpdater(policy.train(), config, env)
+    for _ in range(30):
+        updater.imitate(batch)
+    labelled, executed = (updater._unroll(batch, scored)[1].mean().item() for scored in ("labels", "actions"))
+    assert labelled > executed + 2.0
+
+
 def test_init_from_starts_with_another_runs_weights(stroke_targets, tmp_path):
     first = tmp_path / "first"
     train(tiny_config(stroke_targets, minutes=0.3, warm_start_minutes=0.3), first)

@@ -47,6 +47,11 @@ def train(
     search_fraction: float = typer.Option(
         1.0, "--search-fraction", help="With --search: share of episodes searched; the rest is reinforcement."
     ),
+    dagger: float = typer.Option(
+        0.0, "--dagger",
+        help="With --search: share of steps at which the policy's own greedy action is executed (the search's choice stays "
+             "the label), so that it learns to recover from its mistakes (DAgger).",
+    ),
     init_from: str = typer.Option(None, "--init-from", help="Start from this checkpoint's policy weights."),
     teacher: str = typer.Option(
         None, "--teacher", help="A conditional checkpoint whose searched programs the agent imitates (distillation)."
@@ -88,7 +93,7 @@ def train(
             env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
             env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
             updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, search_candidates=search,
-            search_fraction=search_fraction, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
+            search_fraction=search_fraction, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,

@@ -69,7 +69,9 @@ def load_teacher(checkpoint: str, components) -> Policy:
 @torch.no_grad()
 def fill_with_policy(policy, envs, shared: Shared, slot: int, rng, searching: bool) -> None:
     """One slot of episodes: the policy samples its actions, or (searching) the painter
-    keeps the best of its proposals for the slot's targets."""
+    keeps the best of its proposals for the slot's targets. The search's choices are the
+    labels; with DAgger, some steps execute the policy's greedy action instead, so that the
+    policy also learns what to do on canvases its own mistakes made."""
     store, steps, config = shared.store, shared.store.steps, shared.config
     target = None
     if shared.data is not None and (config.conditional or searching):
@@ -83,18 +85,31 @@ def fill_with_policy(policy, envs, shared: Shared, slot: int, rng, searching: bo
         store.canvas[slot, t] = canvas
         core, maps, state = policy.step(canvas, target if policy.conditional else None, previous, state)
         if searching:
-            actions = search_step(policy, envs, core, maps, target_ink, config.search_candidates,
-                                  config.search_temperature, config.search_stroke_cost)
+            labels = search_step(policy, envs, core, maps, target_ink, config.search_candidates,
+                                 config.search_temperature, config.search_stroke_cost)
+            actions = _with_own_actions(policy, core, maps, labels, rng, config.dagger)
             log_prob = torch.zeros(len(core))
         else:
             actions, log_prob = policy.sample(core, maps)
+            labels = actions
         for name, value in actions.items():
             store.actions[name][slot, t] = value
+            store.labels[name][slot, t] = labels[name]
         store.log_prob[slot, t] = log_prob
         observation, *_ = envs.step({k: v.numpy() for k, v in actions.items()})
         canvas, previous = torch.from_numpy(observation["canvas"]), actions
     store.canvas[slot, steps] = canvas
     store.source[slot] = SEARCH if searching else AGENT
+
+
+def _with_own_actions(policy, core, maps, labels: dict, rng, share: float) -> dict:
+    """The search's choices, with a random `share` of the environments taking the policy's
+    greedy action instead (DAgger)."""
+    if not share:
+        return labels
+    own, _ = policy.sample(core, maps, greedy=True)
+    mine = torch.from_numpy(rng.random(len(core)) < share)
+    return {name: torch.where(mine, own[name], value) for name, value in labels.items()}
 
 
 def fill_with_synthetic(envs, shared: Shared, slot: int, rng) -> None:
@@ -110,6 +125,7 @@ def fill_with_synthetic(envs, shared: Shared, slot: int, rng) -> None:
     final = _execute(envs, executed, steps, store.canvas[slot])
     for name in episodes[0][0]:
         store.actions[name][slot] = torch.from_numpy(np.array([[e[t][name] for e in episodes] for t in range(steps)]))
+        store.labels[name][slot] = store.actions[name][slot]
     store.canvas[slot, steps] = final
     store.target[slot] = final if target is None else target
     store.log_prob[slot] = 0.0

@@ -44,6 +44,7 @@ class TrainConfig:
     init_from: str | None = None  # start from this checkpoint's policy weights (same action space)
     teacher: str | None = None  # a conditional checkpoint that proposes in search instead of the policy
     search_stroke_cost: float = 0.01  # a searched stroke must remove this share of the empty error
+    dagger: float = 0.0  # share of searched steps that execute the policy's greedy action, labelled by the search
     search_temperature: float = 1.0  # of the sampled proposals; above 1 imitation flattens the policy without end
     imitation_fraction: float = 0.0  # share of batches that stay behaviour cloning after the warm start
     minutes: float | None = 60.0
@@ -70,6 +71,8 @@ class TrainConfig:
             raise UsageError("--imitation must be in [0, 1)")
         if self.search_candidates > 1 and not (self.data and (self.conditional or self.teacher)):
             raise UsageError("--search needs --data targets, and a conditional agent or a --teacher")
+        if not 0.0 <= self.dagger < 1.0 or (self.dagger and self.search_candidates < 2):
+            raise UsageError("--dagger must be in [0, 1) and needs --search K")
         if self.teacher and self.search_candidates < 2:
             raise UsageError("--teacher needs --search K (K >= 2)")
         if self.env != "paint" and (self.search_candidates > 1 or self.stroke_penalty):

@@ -85,9 +85,9 @@ class DiscriminatorUpdater:
         self.optimizer.step()
         return {
             "d_loss": loss.item(),
-            "d_real": float(d_real.mean()),
-            "d_fake": float(d_fake.mean()),
-            "gradient_penalty": float(penalty),
+            "d_real": d_real.mean().item(),
+            "d_fake": d_fake.mean().item(),
+            "gradient_penalty": penalty.item(),
         }
 
     def _batch(self, renders, targets, data):

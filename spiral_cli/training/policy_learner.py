@@ -112,11 +112,13 @@ class PolicyUpdater:
         self.policy, self.config, self.env_config, self.discriminator = policy, config, env_config, discriminator
         self.optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
 
-    def _unroll(self, batch):
+    def _unroll(self, batch, scored: str = "actions"):
+        """Core outputs over the executed episodes, and per step the log-probability and
+        entropy of the `scored` actions: those executed, or the teacher's labels."""
         steps, size = batch["log_prob"].shape
         target = batch["target"] if self.config.conditional else None
         core, maps = self.policy.unroll(batch["canvas"][:-1], target, batch["actions"], self.policy.initial_state(size))
-        flat_actions = {k: v.flatten() for k, v in batch["actions"].items()}
+        flat_actions = {k: v.flatten() for k, v in batch[scored].items()}
         log_probs, entropies = self.policy.evaluate(core.flatten(0, 1), maps, flat_actions)
         return core, log_probs.sum(-1).view(steps, size), entropies.sum(-1).view(steps, size)
 
@@ -140,7 +142,7 @@ class PolicyUpdater:
     def imitate(self, batch, name: str = "bc_loss") -> dict:
         """Maximise the likelihood of a teacher's actions (synthetic programs or search)."""
         start = time.perf_counter()
-        _, log_probs, entropy = self._unroll(batch)
+        _, log_probs, entropy = self._unroll(batch, "labels")
         loss = -log_probs.mean()
         self._step(loss)
         return {name: loss.item(), "entropy": entropy.mean().item(), "learn_seconds": time.perf_counter() - start}

@@ -164,6 +164,7 @@ def join_slots(slots: list[dict]) -> dict:
         "canvas": torch.cat([s["canvas"] for s in slots], dim=1),
         "target": torch.cat([s["target"] for s in slots], dim=0),
         "actions": {k: torch.cat([s["actions"][k] for s in slots], dim=1) for k in slots[0]["actions"]},
+        "labels": {k: torch.cat([s["labels"][k] for s in slots], dim=1) for k in slots[0]["labels"]},
         "log_prob": torch.cat([s["log_prob"] for s in slots], dim=1),
     }
 

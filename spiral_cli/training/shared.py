@@ -19,9 +19,11 @@ class RolloutStore:
         self.slots, self.steps, self.batch = slots, steps, batch
         self.canvas = torch.zeros((slots, steps + 1, batch, *image_shape), dtype=torch.uint8).share_memory_()
         self.target = torch.zeros((slots, batch, *image_shape), dtype=torch.uint8).share_memory_()
-        self.actions = {
-            c.name: torch.zeros((slots, steps, batch), dtype=torch.int64).share_memory_() for c in components
-        }
+        # What was executed, and what the teacher chose: the same except where DAgger let the policy act.
+        self.actions, self.labels = (
+            {c.name: torch.zeros((slots, steps, batch), dtype=torch.int64).share_memory_() for c in components}
+            for _ in range(2)
+        )
         self.log_prob = torch.zeros((slots, steps, batch)).share_memory_()
         self.source = torch.zeros(slots, dtype=torch.int8).share_memory_()  # AGENT, SYNTHETIC or SEARCH
 
@@ -33,6 +35,7 @@ class RolloutStore:
             "canvas": join(self.canvas),
             "target": torch.cat(list(self.target[index]), dim=0),
             "actions": {k: join(v) for k, v in self.actions.items()},
+            "labels": {k: join(v) for k, v in self.labels.items()},
             "log_prob": join(self.log_prob),
         }
 
