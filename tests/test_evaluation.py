@@ -9,7 +9,7 @@ from spiral_cli.envs import env_config
 from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.evaluation.frechet import accuracy, frechet_distance, train_classifier
 from spiral_cli.training.config import TrainConfig
-from spiral_cli.training.setup import build_policy
+from spiral_cli.training.setup import build_discriminator, build_policy
 from spiral_cli.training.synthetic import synthetic_targets
 from tests.conftest import run_spiral
 
@@ -32,18 +32,46 @@ def test_feature_classifier_learns_to_tell_strokes_apart():
     assert accuracy(model, images, labels) > 0.85
 
 
-def test_draw_writes_a_sheet_and_one_svg_per_drawing(tmp_path):
+def unconditional_agent(folder, critic: bool = False):
+    """An untrained unconditional agent saved as a checkpoint folder (with its critic)."""
     config = TrainConfig(conditional=False, data=None, reward="discriminator", env_options={"brush": "classic/pen"})
     env = env_config("paint", brush="classic/pen")
-    (tmp_path / "agent").mkdir()
-    (tmp_path / "agent" / "config.json").write_text(config.to_json())
+    folder.mkdir()
+    (folder / "config.json").write_text(config.to_json())
     save_file(build_policy(config, env.action_components(), env.image_shape).state_dict(),
-              str(tmp_path / "agent" / "policy.safetensors"))
+              str(folder / "policy.safetensors"))
+    if critic:
+        save_file(build_discriminator(config, env.image_shape).state_dict(), str(folder / "discriminator.safetensors"))
+    return folder
+
+
+def test_draw_writes_a_sheet_and_one_svg_per_drawing(tmp_path):
+    unconditional_agent(tmp_path / "agent")
     result = run_spiral("draw", "--checkpoint", str(tmp_path / "agent"), "-n", "10",
                         "--grid", str(tmp_path / "sheet.png"), "--svg-dir", str(tmp_path / "svgs"))
     assert result.returncode == 0, result.stderr
     assert Image.open(tmp_path / "sheet.png").size == (8 * 68, 2 * 68)
     assert len(list((tmp_path / "svgs").glob("*.svg"))) == 10
+
+
+def test_best_drawings_are_the_critics_favourite_of_each_group_of_candidates(tmp_path):
+    from spiral_cli.parsing.agent import Agent
+    from spiral_cli.parsing.drawing import critic_scores, draw
+
+    agent = Agent.load(unconditional_agent(tmp_path / "agent", critic=True))
+    _, candidates = draw(agent, 4 * 8, "fast", seed=5)
+    _, best = draw(agent, 4, "best", seed=5)
+    scores = critic_scores(agent.critic, candidates).reshape(4, 8)
+    favourites = candidates.reshape(4, 8, *candidates.shape[1:])[np.arange(4), scores.argmax(1)]
+    assert np.array_equal(best, favourites)
+    assert not np.array_equal(best, candidates[::8]), "the critic chose something other than the first draw"
+
+
+def test_best_drawings_need_the_critic(tmp_path):
+    result = run_spiral("draw", "--checkpoint", str(unconditional_agent(tmp_path / "agent")), "--quality", "best",
+                        "--grid", str(tmp_path / "sheet.png"))
+    assert result.returncode == 2 and "critic" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "sheet.png").exists()
 
 
 def test_checkpoints_lists_what_ships():

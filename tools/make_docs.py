@@ -12,6 +12,7 @@ from spiral_cli.export.outputs import OutputOptions, encode
 from spiral_cli.export.raster import image_grid, png_bytes
 from spiral_cli.painting import render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
+from spiral_cli.parsing.drawing import draw
 from spiral_cli.parsing.parse import parse_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,9 +31,8 @@ def parse_example(name: str) -> None:
 
 
 def samples_sheet() -> None:
-    """64 drawings of the unconditional agent, sampled at temperature 0.8."""
-    agent = Agent.load("mnist-uncond")
-    _, finals = agent.run(None, count=64, seed=0, temperature=0.8)
+    """64 drawings of the unconditional agent, as `spiral draw` makes them by default."""
+    _, finals = draw(Agent.load("mnist-uncond"), 64, "best")
     write_output(DOCS / "mnist-uncond-samples.png", png_bytes(image_grid(list(finals))))
 
 

@@ -38,6 +38,8 @@ def main() -> None:
     checkpoint = latest_checkpoint(args.run_dir)
     shutil.copy(args.run_dir / "config.json", out / "config.json")
     shutil.copy(checkpoint / "policy.safetensors", out / "policy.safetensors")
+    if not json.loads((args.run_dir / "config.json").read_text())["conditional"]:
+        shutil.copy(checkpoint / "discriminator.safetensors", out / "discriminator.safetensors")  # for draw --quality best
     state = read_state(checkpoint)
     (out / "state.json").write_text(json.dumps(state, indent=1) + "\n")
     agent = Agent.load(out)
@@ -53,9 +55,9 @@ def main() -> None:
     if agent.config.conditional:
         scores, sheet = evaluate_conditional(agent, args)
     else:
-        scores, _ = evaluate_samples(agent, args.data, args.n)
-        cooler, samples = evaluate_samples(agent, args.data, args.n, temperature=0.8)
-        scores, sheet = {"samples": scores, "samples at temperature 0.8": cooler}, image_grid(list(samples[:64]))
+        scores = {"samples": evaluate_samples(agent, args.data, args.n)[0]}
+        scores["quality best"], samples = evaluate_samples(agent, args.data, args.n, quality="best")
+        sheet = image_grid(list(samples[:64]))
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
     write_output(out / "sheet.png", png_bytes(sheet))

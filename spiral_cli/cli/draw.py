@@ -19,11 +19,17 @@ def draw(
     svg_dir: Path = typer.Option(None, "--svg-dir", help="Write each drawing as an SVG into this folder."),
     json_dir: Path = typer.Option(None, "--json-dir", help="Write each drawing's stroke program into this folder."),
     temperature: float = typer.Option(1.0, "--temperature", help="Below 1: tidier, less varied drawings."),
+    quality: str = typer.Option(
+        None, "--quality",
+        help="fast: each drawing as sampled; best: the critic's favourite of 8 drawings each "
+             "(default when the checkpoint ships its critic).",
+    ),
     greedy: bool = typer.Option(False, "--greedy", help="The most likely action at each step (one drawing, repeated)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Sample drawings from an unconditional agent; by default a sheet, samples.png."""
     from spiral_cli.parsing.agent import Agent
+    from spiral_cli.parsing.drawing import draw as draw_samples
 
     if n < 1:
         raise UsageError("-n must be at least 1")
@@ -32,7 +38,9 @@ def draw(
     agent = Agent.load(checkpoint)
     if agent.config.conditional:
         raise UsageError(f"{checkpoint}: a conditional checkpoint draws from a target image: use spiral parse")
-    programs, finals = agent.run(None, count=n, greedy=greedy, seed=seed, temperature=temperature)
+    if quality is None:
+        quality = "fast" if agent.critic is None or greedy else "best"
+    programs, finals = draw_samples(agent, n, quality, temperature, greedy, seed)
     if grid is None and svg_dir is None and json_dir is None:
         grid = "samples.png"
     for folder, format in ((svg_dir, "svg"), (json_dir, "json")):

@@ -21,7 +21,7 @@ def evaluate(
     n: int = typer.Option(1000, "--n", help="Number of test images."),
     greedy: bool = typer.Option(False, "--greedy", help="Take the most likely action instead of sampling."),
     search: int = typer.Option(0, "--search", help="Also report best-of-K search with K proposals per step."),
-    best: bool = typer.Option(False, "--best", help="Also report what spiral parse --quality best does."),
+    best: bool = typer.Option(False, "--best", help="Also report what spiral parse (or draw) --quality best does."),
     json_path: str = typer.Option(None, "--json", help="Write the report as JSON here."),
     sheet: str = typer.Option(None, "--sheet", help="Write a PNG of targets beside reconstructions here."),
     mcmc: str = typer.Option(
@@ -44,7 +44,7 @@ def evaluate(
         return evaluate_scenes(agent, checkpoint, data, n, _budgets(mcmc), best, seed, json_path, sheet, plot,
                                max(1, workers))
     if not agent.config.conditional:
-        return _evaluate_unconditional(agent, checkpoint, data, n, seed, json_path, sheet)
+        return _evaluate_unconditional(agent, checkpoint, data, n, seed, best, json_path, sheet)
     reports = {}
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
     if search > 1:
@@ -79,18 +79,23 @@ def _budgets(text: str) -> list[int]:
     return [b for b in budgets if b > 0]
 
 
-def _evaluate_unconditional(agent, checkpoint, data, n, seed, json_path, sheet) -> None:
+def _evaluate_unconditional(agent, checkpoint, data, n, seed, best, json_path, sheet) -> None:
     from spiral_cli.evaluation.frechet import evaluate_samples
 
-    report, samples = evaluate_samples(agent, data, n, seed)
-    table = Table(title=f"spiral eval {checkpoint}: {report['images']} drawings against {data} (test)")
+    reports = {"samples": evaluate_samples(agent, data, n, seed)}
+    if best and agent.critic is not None:
+        reports["quality best"] = evaluate_samples(agent, data, n, seed, quality="best")
+    samples = list(reports.values())[-1][1]
+    table = Table(title=f"spiral eval {checkpoint}: {n} drawings against {data} (test)")
     table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in report.items():
-        table.add_row(key.replace("_", " "), f"{value:.4f}" if isinstance(value, float) else str(value))
+    for name in reports:
+        table.add_column(name, justify="right")
+    for key in reports["samples"][0]:
+        cells = [report[key] for report, _ in reports.values()]
+        table.add_row(key.replace("_", " "), *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in cells))
     Console().print(table)
     if json_path:
-        payload = {"checkpoint": str(checkpoint), "data": data, "samples": report}
+        payload = {"checkpoint": str(checkpoint), "data": data, **{k: r for k, (r, _) in reports.items()}}
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
     if sheet:
         write_output(sheet, png_bytes(image_grid(list(samples[:64]))))

@@ -96,20 +96,17 @@ CLASSIFIERS = Path(__file__).resolve().parent.parent.parent / "checkpoints"
 
 
 def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier: Path | None = None,
-                     temperature: float = 1.0):
-    """Fréchet distance of n unconditional drawings to n real test images, beside the same
-    distance for n real training images (what a perfect generator would score)."""
+                     temperature: float = 1.0, quality: str = "fast"):
+    """Fréchet distance of n unconditional drawings (as `spiral draw --quality` makes them)
+    to n real test images, beside the same distance for n real training images (what a
+    perfect generator would score)."""
     from spiral_cli.data import load_dataset, parse_data_spec
+    from spiral_cli.parsing.drawing import draw
 
     kind = parse_data_spec(data)[0]
     model = load_classifier(classifier or CLASSIFIERS / f"{kind}-classifier" / "classifier.safetensors")
     start = time.perf_counter()
-    programs, samples = [], []
-    for offset in range(0, n, 100):
-        p, s = agent.run(None, count=min(100, n - offset), seed=seed + offset, temperature=temperature)
-        programs += p
-        samples.append(s)
-    samples = np.concatenate(samples)
+    programs, samples = draw(agent, n, quality, temperature, seed=seed)
     seconds = time.perf_counter() - start
     canvas, color = agent.env.canvas, agent.env.color
     test = load_dataset(data, "test", canvas, color, limit=n).images

@@ -17,7 +17,7 @@ from spiral_cli.parsing.search import ink, search_step
 from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.training.checkpoint import latest_checkpoint
 from spiral_cli.training.config import TrainConfig
-from spiral_cli.training.setup import build_policy, environment_for
+from spiral_cli.training.setup import build_discriminator, build_policy, environment_for
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "checkpoints"
 
@@ -49,6 +49,7 @@ class Agent:
     env: object  # the environment configuration it was trained on
     policy: Policy
     source: str = ""  # the name or path it was loaded from, for other processes to load it too
+    critic: torch.nn.Module | None = None  # the discriminator trained beside it, when it ships
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> Agent:
@@ -58,13 +59,12 @@ class Agent:
         except (OSError, json.JSONDecodeError, TypeError) as exc:
             raise UsageError(f"{config_path}: unreadable training configuration ({exc})") from None
         env = environment_for(config)
-        policy = build_policy(config, env.action_components(), env.image_shape)
-        try:
-            policy.load_state_dict(load_file(str(weights_path)))
-        except Exception as exc:  # safetensors raises several types for damaged files
-            raise UsageError(f"{weights_path}: cannot load weights ({exc})") from None
-        policy.eval()
-        return cls(config, env, policy, str(name_or_path))
+        policy = _load_weights(build_policy(config, env.action_components(), env.image_shape), weights_path)
+        critic_path = weights_path.parent / "discriminator.safetensors"
+        critic = None
+        if critic_path.is_file():
+            critic = _load_weights(build_discriminator(config, env.image_shape), critic_path)
+        return cls(config, env, policy, str(name_or_path), critic)
 
     @torch.no_grad()
     def run(self, targets: np.ndarray | None, count: int | None = None, greedy: bool = False,
@@ -93,3 +93,11 @@ class Agent:
             observation, *_ = envs.step({k: v.numpy() for k, v in actions.items()})
             canvas, previous = torch.from_numpy(observation["canvas"]), actions
         return envs.programs, observation["canvas"]
+
+
+def _load_weights(module: torch.nn.Module, path: Path) -> torch.nn.Module:
+    try:
+        module.load_state_dict(load_file(str(path)))
+    except Exception as exc:  # safetensors raises several types for damaged files
+        raise UsageError(f"{path}: cannot load weights ({exc})") from None
+    return module.eval()
