@@ -7,7 +7,7 @@ from safetensors.torch import save_file
 
 from spiral_cli.envs import env_config
 from spiral_cli.envs.paint import PaintConfig
-from spiral_cli.evaluation.frechet import accuracy, frechet_distance, train_classifier
+from spiral_cli.evaluation.frechet import accuracy, frechet_distance, recognised_share, train_classifier
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.setup import build_discriminator, build_policy
 from spiral_cli.training.synthetic import synthetic_targets
@@ -30,6 +30,7 @@ def test_feature_classifier_learns_to_tell_strokes_apart():
     labels = np.array([0] * len(one) + [1] * int(keep.sum()))
     model = train_classifier(images, labels, minutes=0.15)
     assert accuracy(model, images, labels) > 0.85
+    assert recognised_share(model, images) > 0.5
 
 
 def unconditional_agent(folder, critic: bool = False):

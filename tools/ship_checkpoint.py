@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--search", type=int, default=8)
     parser.add_argument("--best-n", type=int, default=0, help="images for the (slow) --quality best evaluation")
+    parser.add_argument("--temperature", type=float, default=0.7, help="unconditional: also evaluated at this temperature")
     parser.add_argument("--workers", type=int, default=2, help="processes for the searched evaluations")
     args = parser.parse_args()
     out = ROOT / "checkpoints" / args.name
@@ -56,7 +57,9 @@ def main() -> None:
         scores, sheet = evaluate_conditional(agent, args)
     else:
         scores = {"samples": evaluate_samples(agent, args.data, args.n)[0]}
-        scores["quality best"], samples = evaluate_samples(agent, args.data, args.n, quality="best")
+        scores["quality best"] = evaluate_samples(agent, args.data, args.n, quality="best")[0]
+        scores[f"quality best, temperature {args.temperature}"], samples = evaluate_samples(
+            agent, args.data, args.n, quality="best", temperature=args.temperature)
         sheet = image_grid(list(samples[:64]))
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")

@@ -16,6 +16,7 @@ from torch import nn
 from spiral_cli.errors import UsageError
 
 FEATURES = 64
+CONFIDENT = 0.99  # the classifier's probability at which a drawing counts as recognised
 
 
 class Classifier(nn.Module):
@@ -82,6 +83,16 @@ def features_of(model: Classifier, images: np.ndarray) -> np.ndarray:
     return torch.cat([model.features(torch.from_numpy(c)) for c in np.array_split(images, max(1, len(images) // 256))]).numpy()
 
 
+@torch.no_grad()
+def recognised_share(model: Classifier, images: np.ndarray) -> float:
+    """Share of images to which the classifier gives one class at least CONFIDENT
+    probability: how many drawings are recognisable, without a human (an over-confident
+    classifier counts some scribbles too, so it is read beside the real images' share)."""
+    chunks = np.array_split(images, max(1, len(images) // 256))
+    top = torch.cat([F.softmax(model(torch.from_numpy(c)), -1).max(-1).values for c in chunks])
+    return float((top >= CONFIDENT).float().mean())
+
+
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) of two feature sets (N, D)."""
     mu_a, mu_b = a.mean(0), b.mean(0)
@@ -116,6 +127,8 @@ def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier:
         "images": len(samples),
         "frechet_distance": frechet_distance(features_of(model, samples), reference),
         "frechet_distance_of_real_training_images": frechet_distance(features_of(model, train), reference),
+        "recognised_share": recognised_share(model, samples),
+        "recognised_share_of_real_test_images": recognised_share(model, test),
         "strokes_per_image": float(np.mean([len(p.strokes) for p in programs])),
         "images_per_second": len(samples) / seconds,
     }
