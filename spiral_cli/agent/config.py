@@ -21,6 +21,7 @@ class ModelConfig:
     location_base: int = 4  # location heads are decoded from 4x4 up to the grid
     location_skips: bool = True  # add encoder feature maps to the location heads (beyond the paper)
     location_readout: bool = False  # heads after a location also see the encoder's features there (beyond the paper)
+    location_input: bool = False  # the encoder sees the previous action's cells: where the pen is (beyond the paper)
     blind: bool = False  # the agent does not see intermediate canvases
     residual_input: bool = False  # conditional: also see the target's ink not yet drawn (beyond the paper)
     d_channels: int = 16  # discriminator: width of its first conv, doubled per layer

@@ -114,6 +114,8 @@ class Policy(nn.Module):
         seen += image_channels if self.residual else 0
         if seen == 0:
             seen = 1  # a blind unconditional agent sees only coordinates and its actions
+        self.location_input = [c for c in self.components if c.grid] if config.location_input else []
+        seen += len(self.location_input)
         self.embeddings = nn.ModuleList(nn.Embedding(c.size, e) for c in self.components)
         self.encoder = Encoder(seen, e * len(self.components), config)
         self.lstm = nn.LSTMCell(h, h)
@@ -153,6 +155,26 @@ class Policy(nn.Module):
             x = torch.cat([x, (target_ink - canvas_ink).clamp_min(0.0)], dim=1)
         return x
 
+    def _inputs(self, canvas, target, previous, first: torch.Tensor | None = None) -> torch.Tensor:
+        x = self._images(canvas, target)
+        if self.location_input:
+            x = torch.cat([x, self._location_maps(previous, x.shape[0], first)], dim=1)
+        return x
+
+    def _location_maps(self, previous, batch: int, first: torch.Tensor | None) -> torch.Tensor:
+        """One-hot maps of the previous action's cells at the input resolution (all zero at
+        an episode's first step): the conv features then know where the pen is, which an
+        embedding added everywhere on the feature map conveys only after much learning."""
+        size = self.config.input_size
+        maps = torch.zeros(batch, len(self.location_input), size, size, device=self.value.weight.device)
+        if previous is None:
+            return maps
+        rows = torch.arange(batch, device=maps.device)
+        for channel, component in enumerate(self.location_input):
+            cells, grid = previous[component.name], component.grid
+            maps[rows, channel, cells // grid * size // grid, cells % grid * size // grid] = 1.0
+        return maps if first is None else maps * (~first).float()[:, None, None, None]
+
     def _action_embedding(self, previous: dict[str, torch.Tensor] | None, batch: int) -> torch.Tensor:
         if previous is None:
             return torch.zeros(batch, self.config.embed * len(self.components), device=self.value.weight.device)
@@ -165,7 +187,7 @@ class Policy(nn.Module):
     # --- core ----------------------------------------------------------------------------
     def step(self, canvas, target, previous, state):
         """One time step for a batch of episodes: (core output, feature maps, new state)."""
-        features, maps = self.encoder(self._images(canvas, target), self._action_embedding(previous, canvas.shape[0]))
+        features, maps = self.encoder(self._inputs(canvas, target, previous), self._action_embedding(previous, canvas.shape[0]))
         h, c = self.lstm(features, state)
         return h, maps, (h, c)
 
@@ -178,7 +200,7 @@ class Policy(nn.Module):
         previous = {k: torch.roll(v, 1, dims=0).flatten(0, 1) for k, v in actions.items()}
         first = (torch.arange(steps, device=flat.device) == 0)[:, None].expand(steps, batch).flatten()
         embedding = self._action_embedding(previous, flat.shape[0]) * (~first).float()[:, None]
-        features, maps = self.encoder(self._images(flat, targets), embedding)
+        features, maps = self.encoder(self._inputs(flat, targets, previous, first), embedding)
         features = features.view(steps, batch, -1)
         outputs = []
         for t in range(steps):

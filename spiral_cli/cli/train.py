@@ -34,6 +34,10 @@ def train(
     location_readout: bool = typer.Option(
         False, "--location-readout", help="Heads after a location also see the canvas features there (beyond the paper)."
     ),
+    location_input: bool = typer.Option(
+        False, "--location-input",
+        help="The policy also sees its previous action's cells (where the pen is) as input maps (beyond the paper).",
+    ),
     input_size: int = typer.Option(None, "--input-size", help="Canvases are pooled to this size before the policy's convs (default 32)."),
     spectral_norm: bool = typer.Option(False, "--spectral-norm", help="SPIRAL++ discriminator: spectral norm, GAN loss."),
     actors: int = typer.Option(1, "--actors", help="Actor processes."),
@@ -87,7 +91,7 @@ def train(
         env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
         model_options = {k: v for k, v in dict(
             blind=blind, d_spectral_norm=spectral_norm, residual_input=residual_input and conditional, input_size=input_size,
-            location_readout=location_readout,
+            location_readout=location_readout, location_input=location_input,
         ).items() if v}
         config = TrainConfig(
             env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
