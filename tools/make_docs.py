@@ -32,7 +32,7 @@ def parse_example(name: str) -> None:
 
 def samples_sheet() -> None:
     """64 drawings of the unconditional agent, as `spiral draw` makes them by default."""
-    _, finals = draw(Agent.load("mnist-uncond"), 64, "best")
+    _, finals = draw(Agent.load("mnist-uncond"), 64)
     write_output(DOCS / "mnist-uncond-samples.png", png_bytes(image_grid(list(finals))))
 
 

@@ -17,6 +17,7 @@ from spiral_cli.export.files import write_output
 from spiral_cli.export.raster import image_grid, png_bytes
 from spiral_cli.cli.evaluate import comparison_sheet
 from spiral_cli.parsing.agent import Agent
+from spiral_cli.parsing.drawing import TEMPERATURE
 from spiral_cli.training.checkpoint import latest_checkpoint, read_state
 from spiral_cli.training.config import TrainConfig
 
@@ -31,7 +32,6 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--search", type=int, default=8)
     parser.add_argument("--best-n", type=int, default=0, help="images for the (slow) --quality best evaluation")
-    parser.add_argument("--temperature", type=float, default=0.7, help="unconditional: also evaluated at this temperature")
     parser.add_argument("--workers", type=int, default=2, help="processes for the searched evaluations")
     args = parser.parse_args()
     out = ROOT / "checkpoints" / args.name
@@ -56,10 +56,9 @@ def main() -> None:
     if agent.config.conditional:
         scores, sheet = evaluate_conditional(agent, args)
     else:
-        scores = {"samples": evaluate_samples(agent, args.data, args.n)[0]}
-        scores["quality best"] = evaluate_samples(agent, args.data, args.n, quality="best")[0]
-        scores[f"quality best, temperature {args.temperature}"], samples = evaluate_samples(
-            agent, args.data, args.n, quality="best", temperature=args.temperature)
+        scores = {"samples, temperature 1": evaluate_samples(agent, args.data, args.n, temperature=1.0)[0]}
+        scores[f"samples, temperature {TEMPERATURE} (spiral draw)"], samples = evaluate_samples(agent, args.data, args.n)
+        scores[f"quality best, temperature {TEMPERATURE}"] = evaluate_samples(agent, args.data, args.n, quality="best")[0]
         sheet = image_grid(list(samples[:64]))
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")

@@ -10,6 +10,7 @@ from spiral_cli.errors import UsageError
 from spiral_cli.export.files import write_output
 from spiral_cli.export.outputs import encode
 from spiral_cli.export.raster import image_grid, png_bytes
+from spiral_cli.parsing.drawing import TEMPERATURE
 
 
 def draw(
@@ -18,11 +19,11 @@ def draw(
     grid: str = typer.Option(None, "--grid", help="Write a sheet of all drawings as PNG ('-' for stdout)."),
     svg_dir: Path = typer.Option(None, "--svg-dir", help="Write each drawing as an SVG into this folder."),
     json_dir: Path = typer.Option(None, "--json-dir", help="Write each drawing's stroke program into this folder."),
-    temperature: float = typer.Option(1.0, "--temperature", help="Below 1: tidier, less varied drawings."),
+    temperature: float = typer.Option(TEMPERATURE, "--temperature", help="Below 1: tidier, less varied drawings."),
     quality: str = typer.Option(
-        None, "--quality",
+        "fast", "--quality",
         help="fast: each drawing as sampled; best: the critic's favourite of 8 drawings each "
-             "(default when the checkpoint ships its critic).",
+             "(a little more legible, less varied).",
     ),
     greedy: bool = typer.Option(False, "--greedy", help="The most likely action at each step (one drawing, repeated)."),
     seed: int = typer.Option(0, "--seed"),
@@ -38,8 +39,6 @@ def draw(
     agent = Agent.load(checkpoint)
     if agent.config.conditional:
         raise UsageError(f"{checkpoint}: a conditional checkpoint draws from a target image: use spiral parse")
-    if quality is None:
-        quality = "fast" if agent.critic is None or greedy else "best"
     programs, finals = draw_samples(agent, n, quality, temperature, greedy, seed)
     if grid is None and svg_dir is None and json_dir is None:
         grid = "samples.png"

@@ -107,17 +107,17 @@ CLASSIFIERS = Path(__file__).resolve().parent.parent.parent / "checkpoints"
 
 
 def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier: Path | None = None,
-                     temperature: float = 1.0, quality: str = "fast"):
-    """Fréchet distance of n unconditional drawings (as `spiral draw --quality` makes them)
+                     temperature: float | None = None, quality: str = "fast"):
+    """Fréchet distance of n unconditional drawings (as `spiral draw --quality --temperature` makes them)
     to n real test images, beside the same distance for n real training images (what a
     perfect generator would score)."""
     from spiral_cli.data import load_dataset, parse_data_spec
-    from spiral_cli.parsing.drawing import draw
+    from spiral_cli.parsing.drawing import TEMPERATURE, draw
 
     kind = parse_data_spec(data)[0]
     model = load_classifier(classifier or CLASSIFIERS / f"{kind}-classifier" / "classifier.safetensors")
     start = time.perf_counter()
-    programs, samples = draw(agent, n, quality, temperature, seed=seed)
+    programs, samples = draw(agent, n, quality, TEMPERATURE if temperature is None else temperature, seed=seed)
     seconds = time.perf_counter() - start
     canvas, color = agent.env.canvas, agent.env.color
     test = load_dataset(data, "test", canvas, color, limit=n).images

@@ -12,10 +12,14 @@ from spiral_cli.errors import UsageError
 from spiral_cli.programs.model import StrokeProgram
 
 CANDIDATES = {"fast": 1, "best": 8}  # drawings made per drawing kept
+# Sampling below temperature 1 trades variety for legibility; at 0.7 the `mnist-uncond` drawings'
+# Frechet distance to test digits is as low as at 1 (125 vs 137) while the classifier recognises
+# 53% of them instead of 38% (1,000 drawings each).
+TEMPERATURE = 0.7
 BATCH = 256  # episodes run side by side
 
 
-def draw(agent, count: int, quality: str = "fast", temperature: float = 1.0, greedy: bool = False,
+def draw(agent, count: int, quality: str = "fast", temperature: float = TEMPERATURE, greedy: bool = False,
          seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray]:
     """`count` drawings of an unconditional agent: their programs and final canvases."""
     if quality not in CANDIDATES:
