@@ -17,7 +17,6 @@ from spiral_cli.export.files import write_output
 from spiral_cli.export.raster import image_grid, png_bytes
 from spiral_cli.cli.evaluate import comparison_sheet
 from spiral_cli.parsing.agent import Agent
-from spiral_cli.parsing.drawing import TEMPERATURE
 from spiral_cli.training.checkpoint import latest_checkpoint, read_state
 from spiral_cli.training.config import TrainConfig
 
@@ -56,9 +55,10 @@ def main() -> None:
     if agent.config.conditional:
         scores, sheet = evaluate_conditional(agent, args)
     else:
-        scores = {"samples, temperature 1": evaluate_samples(agent, args.data, args.n, temperature=1.0)[0]}
-        scores[f"samples, temperature {TEMPERATURE} (spiral draw)"], samples = evaluate_samples(agent, args.data, args.n)
-        scores[f"quality best, temperature {TEMPERATURE}"] = evaluate_samples(agent, args.data, args.n, quality="best")[0]
+        scores = {}
+        scores["samples"], samples = evaluate_samples(agent, args.data, args.n)  # as spiral draw makes them
+        scores["samples, temperature 1"] = evaluate_samples(agent, args.data, args.n, temperature=1.0)[0]
+        scores["quality best"] = evaluate_samples(agent, args.data, args.n, quality="best")[0]
         sheet = image_grid(list(samples[:64]))
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")

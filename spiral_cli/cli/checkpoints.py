@@ -39,8 +39,9 @@ def _score(scores: dict) -> tuple[str, str]:
     """The headline score of an eval.json and strokes (objects) per image."""
     if "samples" in scores:
         samples = scores["samples"]
+        recognised = f", {samples['recognised_share']:.0%} recognised" if "recognised_share" in samples else ""
         return (f"FD {samples['frechet_distance']:.0f} "
-                f"(real {samples['frechet_distance_of_real_training_images']:.0f})",
+                f"(real {samples['frechet_distance_of_real_training_images']:.0f}){recognised}",
                 f"{samples['strokes_per_image']:.1f} strokes")
     agent = scores.get("agent") or {}
     if "count_accuracy" in agent:

@@ -117,7 +117,8 @@ def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier:
     kind = parse_data_spec(data)[0]
     model = load_classifier(classifier or CLASSIFIERS / f"{kind}-classifier" / "classifier.safetensors")
     start = time.perf_counter()
-    programs, samples = draw(agent, n, quality, TEMPERATURE if temperature is None else temperature, seed=seed)
+    temperature = TEMPERATURE if temperature is None else temperature
+    programs, samples = draw(agent, n, quality, temperature, seed=seed)
     seconds = time.perf_counter() - start
     canvas, color = agent.env.canvas, agent.env.color
     test = load_dataset(data, "test", canvas, color, limit=n).images
@@ -125,6 +126,8 @@ def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier:
     reference = features_of(model, test)
     report = {
         "images": len(samples),
+        "quality": quality,
+        "temperature": temperature,
         "frechet_distance": frechet_distance(features_of(model, samples), reference),
         "frechet_distance_of_real_training_images": frechet_distance(features_of(model, train), reference),
         "recognised_share": recognised_share(model, samples),
