@@ -187,7 +187,8 @@ class Policy(nn.Module):
     # --- core ----------------------------------------------------------------------------
     def step(self, canvas, target, previous, state):
         """One time step for a batch of episodes: (core output, feature maps, new state)."""
-        features, maps = self.encoder(self._inputs(canvas, target, previous), self._action_embedding(previous, canvas.shape[0]))
+        embedding = self._action_embedding(previous, canvas.shape[0])
+        features, maps = self.encoder(self._inputs(canvas, target, previous), embedding)
         h, c = self.lstm(features, state)
         return h, maps, (h, c)
 
