@@ -23,7 +23,7 @@ def draw(
     quality: str = typer.Option(
         "fast", "--quality",
         help="fast: each drawing as sampled; best: the critic's favourite of 8 drawings each "
-             "(a little more legible, less varied).",
+             "(less varied, and for mnist-uncond no more legible).",
     ),
     greedy: bool = typer.Option(False, "--greedy", help="The most likely action at each step (one drawing, repeated)."),
     seed: int = typer.Option(0, "--seed"),

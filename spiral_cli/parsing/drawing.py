@@ -12,9 +12,9 @@ from spiral_cli.errors import UsageError
 from spiral_cli.programs.model import StrokeProgram
 
 CANDIDATES = {"fast": 1, "best": 8}  # drawings made per drawing kept
-# Sampling below temperature 1 trades variety for legibility; at 0.7 the `mnist-uncond` drawings'
-# Frechet distance to test digits is as low as at 1 (125 vs 137) while the classifier recognises
-# 53% of them instead of 38% (1,000 drawings each).
+# Sampling below temperature 1 trades variety for legibility: at 0.7 the classifier recognises 64%
+# of `mnist-uncond`'s drawings instead of 49%, and their Frechet distance to test digits (120
+# instead of 102) is still that of real training digits (122) (1,000 drawings each).
 TEMPERATURE = 0.7
 BATCH = 256  # episodes run side by side
 
