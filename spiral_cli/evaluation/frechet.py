@@ -14,6 +14,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from spiral_cli.errors import UsageError
+from spiral_cli.parsing.drawing import TEMPERATURE, draw
 
 FEATURES = 64
 CONFIDENT = 0.99  # the classifier's probability at which a drawing counts as recognised
@@ -107,17 +108,15 @@ CLASSIFIERS = Path(__file__).resolve().parent.parent.parent / "checkpoints"
 
 
 def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier: Path | None = None,
-                     temperature: float | None = None, quality: str = "fast"):
+                     temperature: float = TEMPERATURE, quality: str = "fast"):
     """Fréchet distance of n unconditional drawings (as `spiral draw --quality --temperature` makes them)
     to n real test images, beside the same distance for n real training images (what a
     perfect generator would score)."""
     from spiral_cli.data import load_dataset, parse_data_spec
-    from spiral_cli.parsing.drawing import TEMPERATURE, draw
 
     kind = parse_data_spec(data)[0]
     model = load_classifier(classifier or CLASSIFIERS / f"{kind}-classifier" / "classifier.safetensors")
     start = time.perf_counter()
-    temperature = TEMPERATURE if temperature is None else temperature
     programs, samples = draw(agent, n, quality, temperature, seed=seed)
     seconds = time.perf_counter() - start
     canvas, color = agent.env.canvas, agent.env.color
