@@ -6,7 +6,7 @@ import torch
 
 from spiral_cli.agent import Policy, model_config
 from spiral_cli.envs.paint import PaintConfig, PaintVectorEnv
-from spiral_cli.parsing.search import choose, ink, propose, search_step
+from spiral_cli.parsing.search import choose, ink, propose, refine, search_step
 
 CONFIG = dict(canvas=32, grid=16, episode_length=4, brush="classic/pen")
 
@@ -93,6 +93,25 @@ def test_search_places_the_pen_before_it_draws(monkeypatch):
     envs.step({k: v.numpy() for k, v in first.items()})
     envs.step(action(flag=0, end=0, control=0))  # back to the corner, placed there on purpose
     assert search_step(None, envs, None, None, ink(target["canvas"]), 2)["flag"].item() == 1
+
+
+def test_grid_refinement_finds_the_stroke_a_cell_and_a_pressure_away():
+    config = PaintConfig(**CONFIG)
+    start = action(flag=0, end=16 * 4 + 4, control=16 * 4 + 4)
+    wanted = action(end=16 * 12 + 10, control=16 * 4 + 12, size=2, pressure=9)
+    target_env = PaintVectorEnv(1, **CONFIG)
+    target_env.reset()
+    target_env.step(start)
+    target, *_ = target_env.step(wanted)
+    envs = PaintVectorEnv(1, **CONFIG)
+    envs.reset()
+    envs.step(start)
+    near = {k: torch.from_numpy(v) for k, v in action(end=16 * 13 + 11, control=16 * 4 + 12, size=2, pressure=5).items()}
+    refined = refine(envs, config.action_components(), near, ink(target["canvas"]))
+    assert {k: int(v) for k, v in refined.items()} == {k: int(v[0]) for k, v in wanted.items()}
+    jump = {k: v.clone() for k, v in near.items()}
+    jump["flag"][:] = 0
+    assert refine(envs, config.action_components(), jump, ink(target["canvas"]))["flag"].item() == 0
 
 
 def test_refinement_moves_a_stroke_onto_its_target():

@@ -22,6 +22,9 @@ def evaluate(
     greedy: bool = typer.Option(False, "--greedy", help="Take the most likely action instead of sampling."),
     search: int = typer.Option(0, "--search", help="Also report best-of-K search with K proposals per step."),
     best: bool = typer.Option(False, "--best", help="Also report what spiral parse (or draw) --quality best does."),
+    tracer: bool = typer.Option(
+        False, "--tracer", help="Also report the centerline tracer (the teacher of spiral train --trace), grayscale paint only."
+    ),
     json_path: str = typer.Option(None, "--json", help="Write the report as JSON here."),
     sheet: str = typer.Option(None, "--sheet", help="Write a PNG of targets beside reconstructions here."),
     mcmc: str = typer.Option(
@@ -34,7 +37,7 @@ def evaluate(
     """Conditional agents: mean reconstruction error, relative residual, strokes per image and
     images/s. Unconditional agents: the Fréchet distance of their drawings to real images.
     Scenes agents: also object-count and per-attribute accuracy, beside the MCMC baseline."""
-    from spiral_cli.evaluation.reconstruction import evaluate_agent
+    from spiral_cli.evaluation.reconstruction import evaluate_agent, evaluate_tracer
     from spiral_cli.parsing.agent import Agent
 
     agent = Agent.load(checkpoint)
@@ -45,6 +48,8 @@ def evaluate(
                                max(1, workers))
     if not agent.config.conditional:
         return _evaluate_unconditional(agent, checkpoint, data, n, seed, best, json_path, sheet)
+    if tracer and agent.env.color:
+        raise UsageError("--tracer traces grayscale images: this checkpoint paints in colour")
     reports = {}
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
     if search > 1:
@@ -53,6 +58,8 @@ def evaluate(
     if best:
         reports["quality best"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, quality="best",
                                                               workers=max(1, workers))
+    if tracer:
+        reports["tracer"], _, finals = evaluate_tracer(agent.env, data, n=n)
     table = Table(title=f"spiral eval {checkpoint} on {data} (test, n={len(targets)})")
     table.add_column("metric")
     for name in reports:

@@ -51,6 +51,16 @@ def train(
     search_fraction: float = typer.Option(
         1.0, "--search-fraction", help="With --search: share of episodes searched; the rest is reinforcement."
     ),
+    search_refine: bool = typer.Option(
+        False, "--search-refine",
+        help="With --search: refine the chosen action on the action grid (ends to a neighbouring cell, width and pressure "
+             "to their best level) before the policy imitates it.",
+    ),
+    search_replay: int = typer.Option(
+        0, "--search-replay",
+        help="With --search: for each new searched batch, learn this many more times from recent searched batches "
+             "(searching costs far more than learning).",
+    ),
     dagger: float = typer.Option(
         0.0, "--dagger",
         help="With --search: share of steps at which the policy's own greedy action is executed (the search's choice stays "
@@ -62,6 +72,11 @@ def train(
     ),
     imitation: float = typer.Option(
         0.0, "--imitation", help="Share of batches that keep cloning synthetic programs after the warm start."
+    ),
+    trace: float = typer.Option(
+        0.0, "--trace",
+        help="Share of cloning batches (warm start and --imitation) on training images labelled by the centerline "
+             "tracer instead of random synthetic programs (grayscale paint data).",
     ),
     brush: str = typer.Option(None, "--brush", help="Painting brush (default classic/dry_brush)."),
     canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
@@ -96,8 +111,9 @@ def train(
         config = TrainConfig(
             env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
             env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
-            updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, search_candidates=search,
-            search_fraction=search_fraction, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
+            updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, trace_fraction=trace,
+            search_candidates=search,
+            search_fraction=search_fraction, search_refine=search_refine, search_replay=search_replay, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,

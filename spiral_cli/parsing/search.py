@@ -5,7 +5,10 @@ on a scratch canvas and keeps the one that brings its canvas closest to the targ
 proposal may also be taken with the pen lifted: a jump changes nothing now, so jumps are
 ranked by how much uncovered target ink lies where they land, and a jump wins only when
 no stroke helps. The pen rests in the canvas's corner, where no one begins a drawing, so
-the first searched action only places it. Used at test time (`--quality best`) and, in training, as the expert
+the first searched action only places it. Optionally the chosen action is then refined on
+the action grid (each location to the best cell around it, each scalar to its best level,
+one component at a time), which takes away most of the noise of a sampled stroke's width
+and ends. Used at test time (`--quality best`) and, in training, as the expert
 whose choices the policy learns to imitate (expert iteration)."""
 
 from __future__ import annotations
@@ -71,10 +74,38 @@ def _uncovered_ink_at_landing(envs, proposals, target_ink: np.ndarray) -> np.nda
     return np.where(proposals["flag"].numpy() == 0, score, 0.0)
 
 
+def refine(envs, components, actions: dict[str, torch.Tensor], target_ink: np.ndarray,
+           stroke_cost: float = STROKE_COST) -> dict[str, torch.Tensor]:
+    """Coordinate descent on the action grid: each component in turn (draw or jump stays as
+    chosen) takes the value among its alternatives that brings the canvas closest to the
+    target; the current value comes first, so it stays on ties."""
+    for component in components:
+        if component.name == "flag":
+            continue
+        options = _alternatives(actions[component.name], component)
+        proposals = {k: v[:, None].expand(-1, options.shape[1]).clone() for k, v in actions.items()}
+        proposals[component.name] = options
+        actions = choose(envs, proposals, target_ink, stroke_cost)
+    return actions
+
+
+def _alternatives(values: torch.Tensor, component) -> torch.Tensor:
+    """(B, V): the current value, then the 3 x 3 cells around a location or every level of a scalar."""
+    if component.grid is None:
+        return torch.cat([values[:, None], torch.arange(component.size).expand(len(values), -1)], 1)
+    grid = component.grid
+    rows, columns = values // grid, values % grid
+    offsets = torch.tensor([(0, 0)] + [(r, c) for r in (-1, 0, 1) for c in (-1, 0, 1) if (r, c) != (0, 0)])
+    rows = (rows[:, None] + offsets[:, 0]).clamp(0, grid - 1)
+    columns = (columns[:, None] + offsets[:, 1]).clamp(0, grid - 1)
+    return rows * grid + columns
+
+
 def search_step(policy: Policy, envs, core, maps, target_ink: np.ndarray, candidates: int,
-                temperature: float = 1.0, stroke_cost: float = STROKE_COST):
-    """The actions of one searched step, (B,) per component."""
+                temperature: float = 1.0, stroke_cost: float = STROKE_COST, refined: bool = False):
+    """The actions of one searched step, (B,) per component; `refined`: then refine them."""
     proposals = propose(policy, core, maps, candidates, temperature)
     if envs.steps_taken == 0:
         proposals["flag"].zero_()
-    return choose(envs, proposals, target_ink, stroke_cost)
+    actions = choose(envs, proposals, target_ink, stroke_cost)
+    return refine(envs, policy.components, actions, target_ink, stroke_cost) if refined else actions

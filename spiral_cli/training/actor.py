@@ -14,7 +14,8 @@ from spiral_cli.envs import make_vector_env
 from spiral_cli.errors import UsageError
 from spiral_cli.training.setup import REINFORCE, Shared, build_policy, child_process_init, parent_alive
 from spiral_cli.parsing.search import ink, search_step
-from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC
+from spiral_cli.parsing.trace import trace_episodes
+from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC, TRACE
 from spiral_cli.training.synthetic import executed_actions, synthetic_episode
 
 
@@ -36,6 +37,8 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
         source = choose_source(shared, rng)
         if source == SYNTHETIC:
             fill_with_synthetic(envs, shared, slot, rng)
+        elif source == TRACE:
+            fill_with_trace(envs, shared, slot, rng)
         else:
             version = shared.policy_weights.pull(policy, version)
             searching = source == SEARCH
@@ -45,10 +48,11 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
 
 
 def choose_source(shared: Shared, rng) -> int:
-    """Who chooses the actions of the next slot: synthetic programs, search, or the policy."""
+    """Who chooses the actions of the next slot: synthetic programs or the tracer (cloning),
+    search, or the policy."""
     config = shared.config
     if shared.phase.value != REINFORCE or rng.random() < config.imitation_fraction:
-        return SYNTHETIC
+        return TRACE if rng.random() < config.trace_fraction else SYNTHETIC
     if config.search_candidates > 1 and rng.random() < config.search_fraction:
         return SEARCH
     return AGENT
@@ -86,7 +90,7 @@ def fill_with_policy(policy, envs, shared: Shared, slot: int, rng, searching: bo
         core, maps, state = policy.step(canvas, target if policy.conditional else None, previous, state)
         if searching:
             labels = search_step(policy, envs, core, maps, target_ink, config.search_candidates,
-                                 config.search_temperature, config.search_stroke_cost)
+                                 config.search_temperature, config.search_stroke_cost, config.search_refine)
             actions = _with_own_actions(policy, core, maps, labels, rng, config.dagger)
             log_prob = torch.zeros(len(core))
         else:
@@ -130,6 +134,20 @@ def fill_with_synthetic(envs, shared: Shared, slot: int, rng) -> None:
     store.target[slot] = final if target is None else target
     store.log_prob[slot] = 0.0
     store.source[slot] = SYNTHETIC
+
+
+def fill_with_trace(envs, shared: Shared, slot: int, rng) -> None:
+    """Training images with the centerline tracer's programs for them as labels."""
+    store, steps = shared.store, shared.store.steps
+    target = shared.data[torch.from_numpy(rng.integers(len(shared.data), size=envs.num_envs))]
+    episodes = trace_episodes(target.numpy(), shared.env_config)
+    store.canvas[slot, steps] = _execute(envs, episodes, steps, store.canvas[slot])
+    for name in episodes[0][0]:
+        store.actions[name][slot] = torch.from_numpy(np.array([[e[t][name] for e in episodes] for t in range(steps)]))
+        store.labels[name][slot] = store.actions[name][slot]
+    store.target[slot] = target
+    store.log_prob[slot] = 0.0
+    store.source[slot] = TRACE
 
 
 def _execute(envs, episodes: list[list[dict]], steps: int, canvases: torch.Tensor | None = None) -> torch.Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 
+from spiral_cli.data.datasets import data_kind
 from spiral_cli.errors import UsageError
 
 REWARDS = ("discriminator", "discriminator-step", "l2", "l2-step")
@@ -43,10 +44,13 @@ class TrainConfig:
     search_fraction: float = 1.0  # share of the policy's episodes replaced by search after the warm start
     init_from: str | None = None  # start from this checkpoint's policy weights (same action space)
     teacher: str | None = None  # a conditional checkpoint that proposes in search instead of the policy
+    search_refine: bool = False  # refine the search's choice on the action grid before it becomes the label
+    search_replay: int = 0  # extra updates on recent searched batches for each new one: search is the costly part
     search_stroke_cost: float = 0.01  # a searched stroke must remove this share of the empty error
     dagger: float = 0.0  # share of searched steps that execute the policy's greedy action, labelled by the search
     search_temperature: float = 1.0  # of the sampled proposals; above 1 imitation flattens the policy without end
     imitation_fraction: float = 0.0  # share of batches that stay behaviour cloning after the warm start
+    trace_fraction: float = 0.0  # share of cloning batches on traced training images instead of random programs
     minutes: float | None = 60.0
     updates: int | None = None
     checkpoint_minutes: float = 3.0
@@ -71,8 +75,17 @@ class TrainConfig:
             raise UsageError("--imitation must be in [0, 1)")
         if self.search_candidates > 1 and not (self.data and (self.conditional or self.teacher)):
             raise UsageError("--search needs --data targets, and a conditional agent or a --teacher")
+        if self.search_refine and self.search_candidates < 2:
+            raise UsageError("--search-refine needs --search K")
+        if self.search_replay < 0 or (self.search_replay and self.search_candidates < 2):
+            raise UsageError("--search-replay must be at least 0 and needs --search K")
         if not 0.0 <= self.dagger < 1.0 or (self.dagger and self.search_candidates < 2):
             raise UsageError("--dagger must be in [0, 1) and needs --search K")
+        if not 0.0 <= self.trace_fraction <= 1.0:
+            raise UsageError("--trace must be in [0, 1]")
+        if self.trace_fraction and not (self.env == "paint" and self.conditional and self.data
+                                        and not self.env_options.get("color", data_kind(self.data) == "images")):
+            raise UsageError("--trace needs a conditional agent in the paint environment on grayscale --data")
         if self.teacher and self.search_candidates < 2:
             raise UsageError("--teacher needs --search K (K >= 2)")
         if self.env != "paint" and (self.search_candidates > 1 or self.stroke_penalty):

@@ -17,6 +17,8 @@ SHOWN = (
     ("reward", "mean reward"),
     ("l2_relative", "l2 relative to empty"),
     ("bc_loss", "warm-start loss"),
+    ("trace_loss", "trace loss"),
+    ("search_l2_relative", "search l2 relative"),
     ("entropy", "entropy"),
     ("strokes", "strokes / episode"),
     ("d_loss", "D loss"),

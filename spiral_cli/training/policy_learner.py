@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections import deque
 from pathlib import Path
 
 import torch
@@ -15,14 +16,16 @@ from safetensors.torch import load_file
 
 from spiral_cli.parsing.agent import resolve_checkpoint
 from spiral_cli.training.checkpoint import load_module, save_module
-from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC
+from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC, TRACE
 from spiral_cli.training.rewards import episode_rewards, relative_residual
 from spiral_cli.training.setup import (
     REINFORCE, Shared, build_discriminator, build_policy, child_process_init, parent_alive, serve_commands,
 )
 
-SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", SEARCH: "search"}
+SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", SEARCH: "search", TRACE: "trace"}
+SEARCH_REPLAY = "search-replay"
 IMAGE_EVERY = 50  # updates between image grids sent to TensorBoard
+SEARCH_MEMORY = 16  # searched batches kept for --search-replay: the last minute or so
 
 
 def policy_learner_main(shared: Shared, seed: int) -> None:
@@ -49,6 +52,7 @@ class PolicyLearner:
         self.d_version = -1
         self.slots_per_batch = config.batch_size // config.envs_per_actor
         self.pending: dict[int, list[int]] = {source: [] for source in SOURCES}  # filled slots by source
+        self.searched: deque[dict] = deque(maxlen=SEARCH_MEMORY)
 
     def run(self) -> None:
         shared, updater = self.shared, self.updater
@@ -63,26 +67,44 @@ class PolicyLearner:
                 shared.free_slots.put(slot)
             if source == AGENT and updater.discriminator is not None:
                 self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
-            metrics = updater.learn(batch, source)
+            self._learn(batch, source, SOURCES[source])
             if source == AGENT and shared.replay is not None:
                 shared.replay.add(batch["canvas"][-1], batch["target"])
-            shared.policy_weights.publish(updater.policy)
-            with shared.policy_updates.get_lock():
-                shared.policy_updates.value += 1
-            with shared.env_steps.get_lock():
-                shared.env_steps.value += batch["log_prob"].numel()
-            metrics.update(kind="policy", update=shared.policy_updates.value, source=SOURCES[source])
-            if shared.policy_updates.value % IMAGE_EVERY == 1:
-                metrics["images"] = _side_by_side(batch).numpy()
-            shared.metrics.put(metrics)
+            if source == SEARCH and shared.config.search_replay:
+                self._replay_search(batch)
         self._serve_commands()
 
+    def _learn(self, batch, source: int, name: str) -> None:
+        """One update; publish the weights and report. Env steps count only fresh batches."""
+        shared = self.shared
+        metrics = self.updater.learn(batch, source)
+        shared.policy_weights.publish(self.updater.policy)
+        with shared.policy_updates.get_lock():
+            shared.policy_updates.value += 1
+        if name != SEARCH_REPLAY:
+            with shared.env_steps.get_lock():
+                shared.env_steps.value += batch["log_prob"].numel()
+        else:  # already reported when the batch was fresh
+            metrics.pop("search_l2_relative")
+        metrics.update(kind="policy", update=shared.policy_updates.value, source=name)
+        if shared.policy_updates.value % IMAGE_EVERY == 1:
+            metrics["images"] = _side_by_side(batch).numpy()
+        shared.metrics.put(metrics)
+
+    def _replay_search(self, batch) -> None:
+        """Keep the searched batch and learn again from recent ones: its labels stay good
+        while the policy moves little, and they cost far more to make than to learn from."""
+        self.searched.append(batch)
+        for _ in range(self.shared.config.search_replay):
+            self._learn(self.searched[int(torch.randint(len(self.searched), ()))], SEARCH, SEARCH_REPLAY)
+
     def _collect(self) -> list[int] | None:
-        """A batch of slots from one source: synthetic programs, search, or the policy itself."""
+        """A batch of slots from one source: synthetic programs, the tracer, search, or the policy itself."""
         if self.shared.phase.value == REINFORCE and not self.shared.config.imitation_fraction:
-            for slot in self.pending[SYNTHETIC]:  # left over from the warm start: no longer wanted
-                self.shared.free_slots.put(slot)
-            self.pending[SYNTHETIC].clear()
+            for source in (SYNTHETIC, TRACE):  # left over from the warm start: no longer wanted
+                for slot in self.pending[source]:
+                    self.shared.free_slots.put(slot)
+                self.pending[source].clear()
         while True:
             for slots in self.pending.values():
                 if len(slots) >= self.slots_per_batch:
@@ -130,12 +152,13 @@ class PolicyUpdater:
 
     def learn(self, batch, source: int) -> dict:
         """One update on a batch of slots from one source: clone a teacher's actions
-        (synthetic programs or search), or reinforce the policy's own."""
+        (synthetic programs, search or the tracer), or reinforce the policy's own."""
         if source == SYNTHETIC:
             return self.imitate(batch, "bc_loss")
-        if source == SEARCH:
-            metrics = self.imitate(batch, "search_loss")
-            metrics["search_l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"], batch["canvas"][0])
+        if source in (SEARCH, TRACE):
+            name = "search" if source == SEARCH else "trace"
+            metrics = self.imitate(batch, f"{name}_loss")
+            metrics[f"{name}_l2_relative"] = relative_residual(batch["canvas"][-1], batch["target"], batch["canvas"][0])
             return metrics
         return self.reinforce(batch)
 

@@ -31,9 +31,9 @@ from spiral_cli.training.monitor import Monitor
 from spiral_cli.training.setup import (
     REINFORCE, WARM_START, budget_spent, build_discriminator, build_policy, phase_at,
 )
-from spiral_cli.training.shared import AGENT, SYNTHETIC, ReplayStore, RolloutStore
+from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC, TRACE, ReplayStore, RolloutStore
 
-SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", 2: "search"}
+SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", SEARCH: "search", TRACE: "trace"}
 
 
 def import_ray():
@@ -68,12 +68,14 @@ class RolloutWorker:
         return os.getpid()
 
     def rollout(self, weights: dict, phase: int) -> dict:
-        from spiral_cli.training.actor import SEARCH, choose_source, fill_with_policy, fill_with_synthetic
+        from spiral_cli.training.actor import choose_source, fill_with_policy, fill_with_synthetic, fill_with_trace
 
         self.slot.phase.value = phase
         source = choose_source(self.slot, self.rng)
         if source == SYNTHETIC:
             fill_with_synthetic(self.envs, self.slot, 0, self.rng)
+        elif source == TRACE:
+            fill_with_trace(self.envs, self.slot, 0, self.rng)
         else:
             self.policy.load_state_dict(weights)
             searching = source == SEARCH
@@ -328,6 +330,7 @@ class RayTrainer:
 
         if self._phase(wall_seconds) == REINFORCE and not self.config.imitation_fraction:
             waiting[SYNTHETIC].clear()  # left over from the warm start
+            waiting[TRACE].clear()
         for source, slots in waiting.items():
             if len(slots) < self.slots_per_batch:
                 continue

@@ -8,7 +8,9 @@ from torch import nn
 from spiral_cli.agent.policy import ActionComponent
 
 
-AGENT, SYNTHETIC, SEARCH = 0, 1, 2  # who chose a slot's actions: the policy (reinforce) or a teacher (imitate)
+# Who chose a slot's actions: the policy (reinforce), or a teacher to imitate (random programs,
+# search, or the centerline tracer).
+AGENT, SYNTHETIC, SEARCH, TRACE = 0, 1, 2, 3
 
 
 class RolloutStore:
@@ -25,7 +27,7 @@ class RolloutStore:
             for _ in range(2)
         )
         self.log_prob = torch.zeros((slots, steps, batch)).share_memory_()
-        self.source = torch.zeros(slots, dtype=torch.int8).share_memory_()  # AGENT, SYNTHETIC or SEARCH
+        self.source = torch.zeros(slots, dtype=torch.int8).share_memory_()  # AGENT, SYNTHETIC, SEARCH or TRACE
 
     def read(self, slots: list[int]) -> dict:
         """Copies of the given slots joined along the batch axis."""
