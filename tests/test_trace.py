@@ -3,7 +3,7 @@ from PIL import Image, ImageDraw
 
 from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.evaluation.reconstruction import score
-from spiral_cli.parsing.trace import render_episodes, trace_episodes
+from spiral_cli.tracing.episodes import render_episodes, trace_episodes
 from spiral_cli.training.synthetic import synthetic_targets
 
 PEN = PaintConfig(brush="classic/pen")

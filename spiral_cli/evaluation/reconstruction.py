@@ -70,7 +70,7 @@ def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bo
 def evaluate_tracer(env, data: str, n: int = 1000):
     """The centerline tracer (the `--trace` teacher) on the first n test images of `data`,
     in the grayscale paint environment `env`: report, targets and finals."""
-    from spiral_cli.parsing.trace import render_episodes, trace_episodes
+    from spiral_cli.tracing.episodes import render_episodes, trace_episodes
 
     targets = load_dataset(data, "test", env.canvas, env.color, limit=n).images
     start = time.perf_counter()

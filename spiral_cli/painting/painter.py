@@ -14,6 +14,11 @@ POINTS_PER_STROKE = 50  # events sent to libmypaint per Bezier, as in the offici
 _TAU = np.linspace(0.0, 1.0, POINTS_PER_STROKE + 1)[1:]
 
 
+def ink(canvases: np.ndarray) -> np.ndarray:
+    """Ink in [0, 1] (1 = full ink) of uint8 canvases painted on white paper."""
+    return 1.0 - canvases.astype(np.float32) / 255.0
+
+
 class Painter:
     """A canvas and a brush that execute actions given in program pixels.
 

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from spiral_cli.agent import Policy
+from spiral_cli.painting.painter import ink
 
 JUMP_REACH = 4  # px around a jump's landing point in which uncovered ink counts
 JUMP_WEIGHT = 1e-6  # far below any real stroke's improvement: jumps only break ties
@@ -38,10 +39,6 @@ def propose(policy: Policy, core: torch.Tensor, maps: dict, candidates: int,
     lifted = {k: v.clone() for k, v in proposals.items()}
     lifted["flag"].zero_()
     return {k: torch.cat([proposals[k], lifted[k]], dim=1) for k in proposals}
-
-
-def ink(canvases: np.ndarray) -> np.ndarray:
-    return 1.0 - canvases.astype(np.float32) / 255.0
 
 
 def choose(envs, proposals: dict[str, torch.Tensor], target_ink: np.ndarray,

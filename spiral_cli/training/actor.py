@@ -14,7 +14,7 @@ from spiral_cli.envs import make_vector_env
 from spiral_cli.errors import UsageError
 from spiral_cli.training.setup import REINFORCE, Shared, build_policy, child_process_init, parent_alive
 from spiral_cli.parsing.search import ink, search_step
-from spiral_cli.parsing.trace import trace_episodes
+from spiral_cli.tracing.episodes import trace_episodes
 from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC, TRACE
 from spiral_cli.training.synthetic import executed_actions, synthetic_episode
 

@@ -1,0 +1,49 @@
+"""Fitting quadratic Bezier curves to a pen path, splitting it where one curve strays too far."""
+
+from __future__ import annotations
+
+import numpy as np
+
+Segment = tuple[np.ndarray, np.ndarray]  # (control, end): each curve starts where the previous ended
+
+
+def smooth(path: np.ndarray, radius: int = 2) -> np.ndarray:
+    """A moving average along the path (ends fixed, loops kept closed): takes out the
+    staircase of skeleton pixels before curves are fitted."""
+    if len(path) <= 2 * radius + 1:
+        return path
+    kernel = np.ones(2 * radius + 1) / (2 * radius + 1)
+    padded = np.concatenate([np.repeat(path[:1], radius, 0), path, np.repeat(path[-1:], radius, 0)])
+    result = np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(2)], axis=1)
+    result[0], result[-1] = path[0], path[-1]
+    return result
+
+
+def fit_segments(path: np.ndarray, tolerance: float) -> list[Segment]:
+    """(control, end) of quadratic curves through the path: split where the chord is farthest
+    from the path until each curve keeps within the tolerance."""
+    control, error = fit_quadratic(path)
+    if error <= tolerance or len(path) <= 3:
+        return [(control, path[-1])]
+    chord = path[-1] - path[0]
+    length = np.linalg.norm(chord)
+    offsets = path - path[0]
+    cross = chord[0] * offsets[:, 1] - chord[1] * offsets[:, 0]
+    distance = np.abs(cross) / length if length > 1e-6 else np.linalg.norm(offsets, axis=1)
+    split = int(np.argmax(distance[1:-1])) + 1
+    return fit_segments(path[: split + 1], tolerance) + fit_segments(path[split:], tolerance)
+
+
+def fit_quadratic(path: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares control point of the quadratic from the path's first to its last point
+    (parametrised by arc length), and the farthest a path point lies from the curve."""
+    arc = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
+    t = (arc / arc[-1] if arc[-1] > 0 else np.linspace(0, 1, len(path)))[:, None]
+    start, end = path[0], path[-1]
+    weight = 2 * t * (1 - t)
+    residual = path - (1 - t) ** 2 * start - t**2 * end
+    control = (weight * residual).sum(0) / (weight**2).sum() if (weight**2).sum() > 1e-9 else (start + end) / 2
+    samples = max(8, min(200, int(arc[-1])))
+    s = np.linspace(0, 1, samples)[:, None]
+    curve = (1 - s) ** 2 * start + 2 * s * (1 - s) * control + s**2 * end
+    return control, float(np.sqrt(((path[:, None] - curve[None]) ** 2).sum(-1)).min(1).max())

@@ -1,0 +1,43 @@
+"""The classic baseline at any resolution (`spiral parse --method trace`): the centre lines
+of the drawing as continuous pen strokes, each a chain of quadratic Bezier segments, drawn
+with a round pen as wide as the lines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spiral_cli.programs.model import Action, StrokeProgram
+from spiral_cli.tracing.curves import fit_segments, smooth
+from spiral_cli.tracing.lines import Lines, find_lines
+from spiral_cli.tracing.skeleton import drawing_order, skeleton_paths
+
+BRUSH = "classic/pen"
+TOLERANCE = 0.75  # px a curve may stray from the centre line before it is split
+
+
+def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUSH) -> StrokeProgram:
+    """A stroke program in the image's pixel frame for ink (H, W) in [0, 1]."""
+    lines = lines or find_lines(ink)
+    program = StrokeProgram(ink.shape[1], ink.shape[0], brush, "grayscale")
+    if lines.blank:
+        return program
+    spur = max(3.0, lines.width)
+    paths = skeleton_paths(lines.mask, spur=spur, min_length=max(2.0, lines.width / 2))
+    radius = max(1, int(round(lines.width / 3)))
+    paths = drawing_order([smooth(p, radius) for p in paths])
+    actions: list[Action] = []
+    for path in paths:
+        actions += stroke_actions(path[:, ::-1] + 0.5, fit_segments(path[:, ::-1] + 0.5, TOLERANCE),
+                                  lines.width, min(1.0, lines.level))
+    return program.with_actions(actions)
+
+
+def stroke_actions(points: np.ndarray, segments, size: float, pressure: float) -> list[Action]:
+    """A jump to the first (x, y) point, then one draw per (control, end) segment."""
+    point = lambda p: (float(p[0]), float(p[1]))
+    start = point(points[0])
+    actions = [Action("jump", start, start, start, pressure, size)]
+    for control, end in segments:
+        actions.append(Action("draw", start, point(control), point(end), pressure, size))
+        start = point(end)
+    return actions

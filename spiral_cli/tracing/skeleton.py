@@ -1,0 +1,175 @@
+"""Centre lines of ink as pen paths: skeletonise, cut the skeleton into branches between
+junctions, drop the short spurs thinning leaves, then chain branches straight on through
+each junction, the way a pen crosses an X or runs along a T's bar."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from skimage.morphology import skeletonize
+
+OFFSETS = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx])
+STRAIGHT_ENOUGH = np.cos(np.radians(50))  # two branches continue each other when they turn less than this
+
+
+def skeleton_paths(mask: np.ndarray, spur: float = 3.0, min_length: float = 2.0) -> list[np.ndarray]:
+    """Pen paths, (n, 2) float (row, column) arrays, over the skeleton of a boolean mask.
+    Branches shorter than `spur` px that end freely at a junction are thinning artefacts;
+    paths shorter than `min_length` px are left out."""
+    skeleton = skeletonize(mask)
+    graph = _Graph(skeleton)
+    branches = graph.branches()
+    branches = _prune_spurs(branches, graph, spur)
+    paths = _chain(branches, graph, reach=max(3.0, spur))
+    return [p for p in paths if _length(p) >= min_length]
+
+
+class _Graph:
+    """Skeleton pixels, their 8-neighbours, and nodes: ends (one neighbour) and junctions
+    (clusters of pixels with three or more)."""
+
+    def __init__(self, skeleton: np.ndarray):
+        self.pixels = np.argwhere(skeleton)
+        index = np.full(np.add(skeleton.shape, 2), -1, np.int64)
+        index[self.pixels[:, 0] + 1, self.pixels[:, 1] + 1] = np.arange(len(self.pixels))
+        around = self.pixels[:, None, :] + 1 + OFFSETS[None]
+        neighbours = index[around[..., 0], around[..., 1]]  # (P, 8), -1 where none
+        self.neighbours = [row[row >= 0] for row in neighbours]
+        degree = (neighbours >= 0).sum(1)
+        junction = np.zeros(skeleton.shape, bool)
+        junction[tuple(self.pixels[degree >= 3].T)] = True
+        labels, count = ndimage.label(junction, structure=np.ones((3, 3)))
+        # node id per pixel: junction clusters 0..count-1, ends and isolated dots after them, -1 inside branches
+        self.node = np.full(len(self.pixels), -1, np.int64)
+        self.node[degree >= 3] = labels[tuple(self.pixels[degree >= 3].T)] - 1
+        loose = np.nonzero(degree <= 1)[0]
+        self.node[loose] = count + np.arange(len(loose))
+        self.junctions = count
+        self.centres = {j: self.pixels[self.node == j].mean(0) for j in range(count)}
+
+    def is_junction(self, node: int) -> bool:
+        return 0 <= node < self.junctions
+
+    def branches(self) -> list[tuple[int, int, np.ndarray]]:
+        """(start node, end node, pixel path) of every branch; closed loops without a node
+        have node -1 at both ends."""
+        seen = np.zeros(len(self.pixels), bool)
+        walked_pairs: set[tuple[int, int]] = set()
+        branches = []
+        for start in np.nonzero(self.node >= 0)[0]:
+            if not len(self.neighbours[start]):
+                branches.append((self.node[start], self.node[start], self.pixels[[start]].astype(float)))
+                continue
+            for first in self.neighbours[start]:
+                if self.node[first] == self.node[start] or seen[first] or (start, first) in walked_pairs:
+                    continue
+                path = self._walk(start, first, seen)
+                walked_pairs.add((path[-1], path[-2]))
+                branches.append((self.node[start], self.node[path[-1]], self.pixels[path].astype(float)))
+        for start in np.nonzero(~seen & (self.node < 0))[0]:  # loops: every pixel has two neighbours
+            if seen[start]:
+                continue
+            path = self._walk(start, self.neighbours[start][0], seen, loop=True)
+            branches.append((-1, -1, self.pixels[path].astype(float)))
+        return branches
+
+    def _walk(self, start: int, current: int, seen: np.ndarray, loop: bool = False) -> list[int]:
+        path, previous = [start, current], start
+        seen[start] = loop or seen[start]
+        while self.node[current] < 0:
+            seen[current] = True
+            options = [q for q in self.neighbours[current] if q != previous and not (seen[q] and self.node[q] < 0)]
+            if not options:
+                if loop:
+                    path.append(start)  # close the loop
+                break
+            previous, current = current, min(options, key=lambda q: self._distance(current, q))
+            path.append(current)
+        return path
+
+    def _distance(self, a: int, b: int) -> float:
+        return float(np.abs(self.pixels[a] - self.pixels[b]).sum())  # edge neighbours before diagonal ones
+
+
+def _prune_spurs(branches, graph: _Graph, spur: float):
+    """Drop short branches from a junction to a free end (once: what remains is real)."""
+    kept = []
+    for a, b, path in branches:
+        free = graph.is_junction(a) != graph.is_junction(b)
+        if free and _length(path) < spur:
+            continue
+        kept.append((a, b, path))
+    return kept
+
+
+def _chain(branches, graph: _Graph, reach: float) -> list[np.ndarray]:
+    """Join branches at junctions where one continues the other (straightest pairs first)."""
+    ends: dict[int, list[tuple[int, int]]] = {}  # junction -> (branch, which end 0/1)
+    for i, (a, b, _) in enumerate(branches):
+        for side, node in ((0, a), (1, b)):
+            if graph.is_junction(node):
+                ends.setdefault(node, []).append((i, side))
+    partner: dict[tuple[int, int], tuple[int, int]] = {}
+    for junction, members in ends.items():
+        directions = [_outward(branches[i][2], side, reach) for i, side in members]
+        pairs = sorted(
+            ((float(-directions[x] @ directions[y]), x, y) for x in range(len(members)) for y in range(x + 1, len(members))),
+            reverse=True,
+        )
+        taken: set[int] = set()
+        for straightness, x, y in pairs:
+            if x in taken or y in taken or members[x][0] == members[y][0]:
+                continue
+            if straightness < STRAIGHT_ENOUGH and len(members) > 2:
+                break
+            partner[members[x]], partner[members[y]] = members[y], members[x]
+            taken.update((x, y))
+    used = [False] * len(branches)
+    paths = []
+    # chains from free ends first, then what is left are loops through junctions
+    starts = [(i, side) for i in range(len(branches)) for side in (0, 1) if (i, side) not in partner]
+    for i, side in starts + [(i, 0) for i in range(len(branches))]:
+        if used[i]:
+            continue
+        pieces, current = [], (i, side)
+        while current is not None and not used[current[0]]:
+            index, entry = current
+            used[index] = True
+            path = branches[index][2]
+            pieces.append(path if entry == 0 else path[::-1])
+            current = partner.get((index, 1 - entry))
+        paths.append(np.concatenate(pieces))
+    return paths
+
+
+def _outward(path: np.ndarray, side: int, reach: float) -> np.ndarray:
+    """Unit direction of a branch leaving its end `side`, over about `reach` px."""
+    oriented = path if side == 0 else path[::-1]
+    steps = np.linalg.norm(np.diff(oriented, axis=0), axis=1)
+    arc = np.r_[0.0, np.cumsum(steps)]
+    far = oriented[min(int(np.searchsorted(arc, reach)), len(oriented) - 1)]
+    vector = far - oriented[0]
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def _length(path: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum()) if len(path) > 1 else 0.0
+
+
+def drawing_order(paths: list[np.ndarray]) -> list[np.ndarray]:
+    """Paths in the order a pen would take them: first the one that reaches highest (then
+    leftmost), started from that end; then always the nearest end to where the pen lifted."""
+    remaining = list(paths)
+    ordered: list[np.ndarray] = []
+    pen = None
+    while remaining:
+        if pen is None:
+            index = min(range(len(remaining)), key=lambda i: min(tuple(remaining[i][0]), tuple(remaining[i][-1])))
+            path = remaining.pop(index)
+            ordered.append(path if tuple(path[0]) <= tuple(path[-1]) else path[::-1])
+        else:
+            gaps = [(min(np.linalg.norm(p[0] - pen), np.linalg.norm(p[-1] - pen)), i) for i, p in enumerate(remaining)]
+            path = remaining.pop(min(gaps)[1])
+            ordered.append(path if np.linalg.norm(path[0] - pen) <= np.linalg.norm(path[-1] - pen) else path[::-1])
+        pen = ordered[-1][-1]
+    return ordered
