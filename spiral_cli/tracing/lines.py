@@ -10,6 +10,7 @@ from scipy import ndimage
 from skimage.morphology import remove_small_holes, remove_small_objects, skeletonize
 
 FAINT = 0.1  # ink below this is paper (noise, paper tone)
+RAGGED = 0.1  # pieces and pinholes per line width of length above which lines are textured
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,38 @@ class Lines:
 def find_lines(ink: np.ndarray) -> Lines:
     """Threshold at half the ink's level, measure the width, then smooth textured lines
     (at a scale of the width), close the pinholes of a dry brush and drop specks."""
-    ink = ink.astype(np.float32)
+    ink = without_paper(ink.astype(np.float32))
     inked = ink[ink > FAINT]
     if inked.size == 0:
         return Lines(np.zeros(ink.shape, bool), 0.0, 1.0, 0.0)
     level = float(np.percentile(inked, 90))
     mask = ink > level / 2
     width, length = _width(ink, mask, level)
-    if width > 3:
-        mask = ndimage.gaussian_filter(ink, width / 6) > level / 2
+    if width > 3 and _ragged(mask, width, length):
+        mask = ndimage.gaussian_filter(ink, width / 3) > level / 2
         area = int(round(width * width))
-        mask = remove_small_objects(remove_small_holes(mask, area), area)
+        mask = remove_small_objects(remove_small_holes(mask, max_size=area), max_size=area)
         width, length = _width(ink, mask, level)
     return Lines(mask, width, level, length)
+
+
+def _ragged(mask: np.ndarray, width: float, length: float) -> bool:
+    """Textured lines (a dry brush, chalk, a blotting ink) break into pieces and pinholes:
+    many more of them per width of line than clean lines' crossings and loops make."""
+    holes = ndimage.label(~mask)[1] - 1
+    pieces = ndimage.label(mask, np.ones((3, 3)))[1]
+    return (holes + pieces) * width / length > RAGGED
+
+
+def without_paper(ink: np.ndarray, block: int = 32) -> np.ndarray:
+    """Ink with the paper's own tone and shading taken out: the paper is what most of each
+    block of the image is (its median), smoothed across blocks."""
+    h, w = ink.shape
+    rows, cols = -(-h // block), -(-w // block)
+    padded = np.pad(ink, ((0, rows * block - h), (0, cols * block - w)), mode="edge")
+    paper = np.median(padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1), -1)
+    paper = ndimage.zoom(ndimage.median_filter(paper, 3, mode="nearest"), block, order=1)[:h, :w]
+    return np.clip((ink - paper) / np.maximum(1 - paper, 0.05), 0, 1).astype(np.float32)
 
 
 def _width(ink: np.ndarray, mask: np.ndarray, level: float) -> tuple[float, float]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spiral_cli.painting.calibration import size_for_width
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.curves import fit_segments, smooth
 from spiral_cli.tracing.lines import Lines, find_lines
@@ -25,10 +26,11 @@ def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUS
     paths = skeleton_paths(lines.mask, spur=spur, min_length=max(2.0, lines.width / 2))
     radius = max(1, int(round(lines.width / 3)))
     paths = drawing_order([smooth(p, radius) for p in paths])
+    size = size_for_width(brush, lines.width)
     actions: list[Action] = []
     for path in paths:
-        actions += stroke_actions(path[:, ::-1] + 0.5, fit_segments(path[:, ::-1] + 0.5, TOLERANCE),
-                                  lines.width, min(1.0, lines.level))
+        points = path[:, ::-1] + 0.5  # (row, column) of pixels to (x, y) of their centres
+        actions += stroke_actions(points, fit_segments(points, TOLERANCE), size, min(1.0, lines.level))
     return program.with_actions(actions)
 
 
