@@ -26,15 +26,33 @@ def test_svg_structure(two_stroke_program):
     assert layer.get(f"{INKSCAPE}groupmode") == "layer" and layer.get(f"{INKSCAPE}label") == "1"
     assert layer.get("fill") == "none" and layer.get("stroke-linecap") == "round"
     paths = layer.findall(f"{SVG}path")
-    assert len(paths) == 2  # the jump draws nothing
-    assert paths[0].get("d") == "M 10 10 Q 30 4 50 12"
-    assert paths[1].get("stroke-width") == "5" and paths[1].get("stroke-opacity") == "0.6"
+    assert len(paths) == 1  # the jump draws nothing; the second curve continues the first
+    assert paths[0].get("d") == "M 10 10 Q 30 4 50 12 Q 56 30 40 50"
+    assert paths[0].get("stroke-width") == "4" and paths[0].get("stroke-opacity") == "0.75"
 
 
 def test_svg_color_by_stroke_gives_each_stroke_a_colour(two_stroke_program):
-    root = ET.fromstring(program_svg(two_stroke_program, color_by_stroke=True))
+    from dataclasses import replace
+
+    first, second = two_stroke_program.actions[1:]
+    lifted = two_stroke_program.with_actions([first, replace(second, start=(52.0, 14.0))])
+    root = ET.fromstring(program_svg(lifted, color_by_stroke=True))
     colours = [p.get("stroke") for p in root.iter(f"{SVG}path")]
     assert len(set(colours)) == 2 and all(c.startswith("#") for c in colours)
+
+
+def test_a_continuous_stroke_is_one_path_of_several_curves():
+    from spiral_cli.programs.model import Action, StrokeProgram
+
+    circle = [(32, 10), (54, 32), (32, 54), (10, 32), (32, 10)]
+    actions = [Action("jump", (0, 0), circle[0], circle[0], 1.0, 3.0)]
+    for a, b in zip(circle[:-1], circle[1:]):
+        actions.append(Action("draw", a, (a[0] + b[0] - 32, a[1] + b[1] - 32), b, 1.0, 3.0))
+    actions += [Action("jump", circle[-1], (5, 5), (5, 5), 1.0, 3.0), Action("draw", (5, 5), (8, 5), (12, 5), 1.0, 3.0)]
+    program = StrokeProgram(64, 64, "classic/pen", "grayscale", tuple(actions))
+    paths = list(ET.fromstring(program_svg(program)).iter(f"{SVG}path"))
+    assert len(program.pen_strokes) == len(paths) == 2
+    assert paths[0].get("d").count("Q") == 4 and paths[1].get("d").count("Q") == 1
 
 
 def test_svg_loads_in_vpype_as_one_layer_with_one_path_per_stroke(tmp_path):
@@ -44,7 +62,7 @@ def test_svg_loads_in_vpype_as_one_layer_with_one_path_per_stroke(tmp_path):
     path.write_text(program_svg(program))
     document = vpype.read_multilayer_svg(str(path), quantization=0.1)
     assert list(document.layers) == [1]
-    assert len(document.layers[1]) == len(program.strokes)
+    assert len(document.layers[1]) == len(program.pen_strokes)
 
 
 def test_render_at_scale_8_matches_the_64px_render(tmp_path):

@@ -72,3 +72,20 @@ def image_grid(images: list[np.ndarray], columns: int = 8, pad: int = 2) -> np.n
              for image in list(images) + [blank] * (rows * columns - len(images))]
     grid = np.concatenate([np.concatenate(cells[r * columns : (r + 1) * columns], axis=1) for r in range(rows)])
     return np.repeat(grid, 3, axis=-1) if grid.shape[-1] == 1 else grid
+
+
+def render_strokes_coloured(program: StrokeProgram, scale: float = 1.0) -> np.ndarray:
+    """(H, W, 3) uint8: the program with each continuous stroke in its own colour (as
+    `--color-by-stroke` colours the SVG)."""
+    from dataclasses import replace
+
+    from spiral_cli.export.svg import stroke_palette
+
+    runs = program.pen_strokes
+    palette = [tuple(int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)) for c in stroke_palette(len(runs))]
+    actions = []
+    for run, colour in zip(runs, palette):
+        actions.append(replace(run[0], kind="jump", end=run[0].start, control=run[0].start, color=colour))
+        actions += [replace(a, color=colour) for a in run]
+    coloured = replace(program, color_mode="color", actions=tuple(actions))
+    return render_program(coloured, scale=scale)

@@ -29,15 +29,17 @@ def _number(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def _path_data(action: Action) -> str:
-    (x0, y0), (xc, yc), (x1, y1) = action.start, action.control, action.end
-    coords = " ".join(_number(v) for v in (xc, yc, x1, y1))
-    return f"M {_number(x0)} {_number(y0)} Q {coords}"
+def _path_data(run: tuple[Action, ...]) -> str:
+    """One continuous stroke: a move, then a quadratic Bezier per segment."""
+    x0, y0 = run[0].start
+    curves = " ".join("Q " + " ".join(_number(v) for v in (*a.control, *a.end)) for a in run)
+    return f"M {_number(x0)} {_number(y0)} {curves}"
 
 
 def program_svg(program: StrokeProgram, color_by_stroke: bool = False) -> str:
-    """One Inkscape layer of round-capped quadratic Bezier paths in canvas pixels:
-    width from brush size, opacity from pressure."""
+    """One Inkscape layer of round-capped paths in canvas pixels, one per continuous stroke
+    (a chain of quadratic Beziers): width from brush size, opacity from pressure (their
+    means along the stroke)."""
     drawing = svgwrite.Drawing(
         size=(f"{program.width}px", f"{program.height}px"),
         viewBox=f"0 0 {program.width} {program.height}",
@@ -47,16 +49,16 @@ def program_svg(program: StrokeProgram, color_by_stroke: bool = False) -> str:
     layer = inkscape.layer(label="1", fill="none", stroke="#000000")
     layer["stroke-linecap"] = "round"
     layer["stroke-linejoin"] = "round"
-    strokes = program.strokes
-    palette = stroke_palette(len(strokes)) if color_by_stroke else None
-    for index, action in enumerate(strokes):
-        path = drawing.path(d=_path_data(action))
-        path["stroke-width"] = _number(action.size)
-        path["stroke-opacity"] = _number(action.pressure)
+    runs = program.pen_strokes
+    palette = stroke_palette(len(runs)) if color_by_stroke else None
+    for index, run in enumerate(runs):
+        path = drawing.path(d=_path_data(run))
+        path["stroke-width"] = _number(sum(a.size for a in run) / len(run))
+        path["stroke-opacity"] = _number(sum(a.pressure for a in run) / len(run))
         if palette is not None:
             path["stroke"] = palette[index]
-        elif action.color is not None:
-            path["stroke"] = _hex(action.color)
+        elif run[0].color is not None:
+            path["stroke"] = _hex(run[0].color)
         layer.add(path)
     drawing.add(layer)
     return drawing.tostring()

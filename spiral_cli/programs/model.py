@@ -46,6 +46,21 @@ class StrokeProgram:
         return tuple(a for a in self.actions if a.draws)
 
     @property
+    def pen_strokes(self) -> tuple[tuple[Action, ...], ...]:
+        """Continuous pen-down runs: draws that each start where the one before ended.
+        What a person counts as strokes: a circle drawn in four curves is one."""
+        runs: list[list[Action]] = []
+        previous = None
+        for action in self.actions:
+            if action.draws:
+                if previous is not None and previous.draws and previous.end == action.start:
+                    runs[-1].append(action)
+                else:
+                    runs.append([action])
+            previous = action
+        return tuple(tuple(run) for run in runs)
+
+    @property
     def marks(self) -> int:
         """Strokes drawn (objects, for a scene program): what evaluation counts per image."""
         return len(self.strokes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 Segment = tuple[np.ndarray, np.ndarray]  # (control, end): each curve starts where the previous ended
 
@@ -47,3 +48,21 @@ def fit_quadratic(path: np.ndarray) -> tuple[np.ndarray, float]:
     s = np.linspace(0, 1, samples)[:, None]
     curve = (1 - s) ** 2 * start + 2 * s * (1 - s) * control + s**2 * end
     return control, float(np.sqrt(((path[:, None] - curve[None]) ** 2).sum(-1)).min(1).max())
+
+
+def centred(path: np.ndarray, ink: np.ndarray, width: float) -> np.ndarray:
+    """Each point moved across the line to the ink's centre of mass there (sub-pixel: a
+    skeleton sits on whole pixels, half a pixel off for an even width). Moves are capped at
+    a quarter width, so a crossing line's ink cannot pull a point off its own."""
+    if len(path) < 3:
+        return path
+    tangent = np.gradient(path, axis=0)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
+    offsets = np.linspace(-0.75 * width, 0.75 * width, max(5, int(1.5 * width) * 2 + 1))
+    samples = path[:, None, :] + offsets[None, :, None] * normal[:, None, :]
+    values = ndimage.map_coordinates(ink, samples.reshape(-1, 2).T, order=1, mode="constant").reshape(samples.shape[:2])
+    mass = values.sum(1)
+    shift = (values * offsets[None]).sum(1) / np.maximum(mass, 1e-6)
+    shift = np.clip(np.where(mass > 1e-3, shift, 0.0), -width / 4, width / 4)
+    return path + shift[:, None] * normal

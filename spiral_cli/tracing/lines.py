@@ -15,10 +15,12 @@ RAGGED = 0.1  # pieces and pinholes per line width of length above which lines a
 
 @dataclass(frozen=True)
 class Lines:
+    ink: np.ndarray  # (H, W) in [0, 1], the paper's tone taken out
     mask: np.ndarray  # (H, W) bool: where the lines are
     width: float  # px: ink mass over centre-line length
     level: float  # the ink of a line's core, in (0, 1]: 1 for a pen, less for a pencil
     length: float  # px of centre line
+    textured: bool = False  # broken, pinholed lines (a dry brush): smoothed before tracing
 
     @property
     def blank(self) -> bool:
@@ -31,16 +33,17 @@ def find_lines(ink: np.ndarray) -> Lines:
     ink = without_paper(ink.astype(np.float32))
     inked = ink[ink > FAINT]
     if inked.size == 0:
-        return Lines(np.zeros(ink.shape, bool), 0.0, 1.0, 0.0)
+        return Lines(ink, np.zeros(ink.shape, bool), 0.0, 1.0, 0.0)
     level = float(np.percentile(inked, 90))
     mask = ink > level / 2
     width, length = _width(ink, mask, level)
-    if width > 3 and _ragged(mask, width, length):
-        mask = ndimage.gaussian_filter(ink, width / 3) > level / 2
+    textured = _ragged(mask, width, length)
+    if textured:
+        mask = ndimage.gaussian_filter(ink, max(1.0, width / 3)) > level / 2
         area = int(round(width * width))
         mask = remove_small_objects(remove_small_holes(mask, max_size=area), max_size=area)
         width, length = _width(ink, mask, level)
-    return Lines(mask, width, level, length)
+    return Lines(ink, mask, width, level, length, textured)
 
 
 def _ragged(mask: np.ndarray, width: float, length: float) -> bool:
