@@ -12,8 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.export.outputs import OutputOptions
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS
-from spiral_cli.parsing.parse import QUALITIES
-from spiral_cli.parsing.scenes import METHODS
+from spiral_cli.parsing.parse import METHODS, QUALITIES
 
 
 def convert(
@@ -30,7 +29,8 @@ def convert(
     brush: str = typer.Option(None, "--brush", help="PNG and GIF: re-render with this brush."),
     color_by_stroke: bool = typer.Option(False, "--color-by-stroke", help="SVG: give each stroke its own colour."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse larger images."),
-    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (mcmc: the scenes baseline)."),
+    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (trace: the classic centre-line tracer alone; mcmc: the scenes baseline)."),
+    max_strokes: int = typer.Option(None, "--max-strokes", help="Keep at most this many strokes per image (the longest)."),
     budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
@@ -46,7 +46,7 @@ def convert(
     job = ConvertJob(
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()), checkpoint=checkpoint, quality=quality,
         steps=steps, seed=seed, max_pixels=max_pixels, options=OutputOptions(scale, None, brush, color_by_stroke),
-        method=method, budget=budget,
+        method=method, budget=budget, max_strokes=max_strokes,
     )
     console = Console(stderr=True)
     columns = (TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -16,8 +16,10 @@ from spiral_cli.export.raster import image_grid, png_bytes
 
 
 def evaluate(
-    checkpoint: str = typer.Option(..., "--checkpoint", help="Shipped checkpoint name, run directory or checkpoint directory."),
-    data: str = typer.Option(..., "--data", help="mnist:DIR, omniglot:PATH, images:DIR or scenes:DIR (its test split is used)."),
+    checkpoint: str = typer.Option(None, "--checkpoint", help="Shipped checkpoint name, run directory or checkpoint directory (lineart: default picked per image)."),
+    data: str = typer.Option(..., "--data", help="mnist:DIR, omniglot:PATH, images:DIR or scenes:DIR (its test split is used); lineart:DIR (drawings at their own size, true strokes beside them)."),
+    method: str = typer.Option("agent,trace", "--method", help="lineart: comma-separated parse methods, each reported beside the others (agent, trace)."),
+    quality: str = typer.Option("fast", "--quality", help="lineart: parse quality (fast, best)."),
     n: int = typer.Option(1000, "--n", help="Number of test images."),
     greedy: bool = typer.Option(False, "--greedy", help="Take the most likely action instead of sampling."),
     search: int = typer.Option(0, "--search", help="Also report best-of-K search with K proposals per step."),
@@ -40,6 +42,10 @@ def evaluate(
     from spiral_cli.evaluation.reconstruction import evaluate_agent, evaluate_tracer
     from spiral_cli.parsing.agent import Agent
 
+    if data.startswith("lineart:"):
+        return _evaluate_lineart(data, method, checkpoint, quality, n, max(1, workers), seed, json_path, sheet)
+    if checkpoint is None:
+        raise UsageError("--checkpoint is needed for this data (only lineart: picks one per image)")
     agent = Agent.load(checkpoint)
     if agent.config.env == "scenes":
         from spiral_cli.cli.evaluate_scenes import evaluate_scenes
@@ -74,6 +80,45 @@ def evaluate(
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
     if sheet:  # of the best method evaluated
         write_output(sheet, png_bytes(comparison_sheet(targets, finals)))
+
+
+def _evaluate_lineart(data, methods, checkpoint, quality, n, workers, seed, json_path, sheet) -> None:
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from spiral_cli.evaluation.lineart import evaluate_folder, report
+    from spiral_cli.parsing.parse import METHODS, QUALITIES
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    if not chosen or any(m not in METHODS or m == "mcmc" for m in chosen):
+        raise UsageError(f"--method takes a comma-separated list of agent, trace, got {methods!r}")
+    if quality not in QUALITIES:
+        raise UsageError(f"--quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
+    folder = Path(data.split(":", 1)[1])
+    reports, pictures = {}, None
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        for name in chosen:
+            task = progress.add_task(f"{name}", total=None)
+            outcomes = evaluate_folder(folder, name, checkpoint, quality, workers, seed, n,
+                                       on_done=lambda: progress.advance(task))
+            reports[name] = report([score for score, _ in outcomes])
+            pictures = pictures or [p for _, thumbnails in outcomes[:16] for p in thumbnails]
+    groups = [g for g in reports[chosen[0]] if g != "drawings"]
+    for group in groups:
+        table = Table(title=f"spiral eval {data} ({group}, quality {quality}, {reports[chosen[0]][group]['drawings']} drawings)")
+        table.add_column("metric")
+        for name in chosen:
+            table.add_column(name, justify="right")
+        for key in reports[chosen[0]][group]:
+            cells = [reports[name][group][key] for name in chosen]
+            table.add_row(key.replace("_", " "), *("n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v) for v in cells))
+        Console().print(table)
+    if json_path:
+        payload = {"data": data, "checkpoint": checkpoint, "quality": quality, **reports}
+        write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
+    if sheet:  # input | re-render | strokes one colour each, for the first method
+        write_output(sheet, png_bytes(image_grid(pictures, columns=6)))
 
 
 def _budgets(text: str) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -11,8 +12,8 @@ from spiral_cli.errors import UsageError
 from spiral_cli.export.files import write_output
 from spiral_cli.export.outputs import FORMATS, OutputOptions, encode
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS
-from spiral_cli.parsing.parse import QUALITIES
-from spiral_cli.parsing.scenes import METHODS, SceneParseResult
+from spiral_cli.parsing.parse import METHODS, QUALITIES
+from spiral_cli.parsing.scenes import SceneParseResult
 
 BATCH = 64  # images parsed together
 
@@ -52,13 +53,16 @@ def parse(
     brush: str = typer.Option(None, "--brush", help="PNG and GIF: re-render with this brush."),
     color_by_stroke: bool = typer.Option(False, "--color-by-stroke", help="SVG: give each stroke its own colour."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse larger images (decompression bombs)."),
-    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (mcmc: the scenes baseline)."),
+    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (trace: the classic centre-line tracer alone; mcmc: the scenes baseline)."),
+    max_strokes: int = typer.Option(None, "--max-strokes", help="Keep at most this many strokes (the longest)."),
     budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
     azimuth: float = typer.Option(None, "--azimuth", help="Scenes PNG: camera angle around the platform (degrees)."),
     elevation: float = typer.Option(None, "--elevation", help="Scenes PNG: camera elevation (degrees, negative looks down)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Turn images into stroke programs with a trained agent (scene programs with a scenes
+    """Turn images of any size into stroke programs at their own resolution: the drawing's
+    centre lines are traced, the agent adds what is missing window by window, continuing
+    strokes are joined and the whole program is refined (scene programs with a scenes
     checkpoint or --method mcmc)."""
     from spiral_cli.parsing.parse import parse_files
 
@@ -70,13 +74,16 @@ def parse(
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if budget < 1:
         raise UsageError("--budget must be at least 1")
+    if max_strokes is not None and max_strokes < 0:
+        raise UsageError("--max-strokes must be at least 0")
     formats = [f for f, chosen in zip(FORMATS, (svg, json_, png, gif)) if chosen] or ["svg"]
     plans = output_paths(images, formats, output)
     options = OutputOptions(scale, size, brush, color_by_stroke, azimuth, elevation)
     console = Console(stderr=True)
+    on_stage = _progress(console)
     for start in range(0, len(images), BATCH):
         batch = images[start : start + BATCH]
-        parsed = parse_files(batch, checkpoint, quality, steps, seed, max_pixels, method, budget)
+        parsed = parse_files(batch, checkpoint, quality, steps, seed, max_pixels, method, budget, max_strokes, on_stage)
         for result, plan in zip(parsed, plans[start:]):
             outputs = {path: encode(result.program, format, options) for format, path in plan.items()}
             for path, payload in outputs.items():
@@ -87,3 +94,17 @@ def parse(
                 f"relative residual {result.relative_residual:.3f}",
                 highlight=False, soft_wrap=True,
             )
+            for note in getattr(result, "notes", ()):
+                console.print(f"warning: {result.program.source['image']}: {note}", highlight=False, soft_wrap=True)
+
+
+def _progress(console: Console, after: float = 2.0):
+    """A callback that reports an image's stages on stderr once it has taken `after` seconds."""
+    started: dict[str, float] = {}
+
+    def on_stage(image: str, stage: str) -> None:
+        now = time.perf_counter()
+        elapsed = now - started.setdefault(image, now)
+        if elapsed > after:
+            console.print(f"{image}: {stage} ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
+    return on_stage

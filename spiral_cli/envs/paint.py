@@ -112,8 +112,14 @@ class _Episode:
         self.painter = Painter(config.canvas, config.canvas, config.brush)
         self.actions: list[Action] = []
 
-    def reset(self) -> None:
+    def reset(self, context=()) -> None:
+        """A fresh canvas; `context` actions are painted on it first (strokes already drawn
+        around a window) without becoming part of the episode, and the pen is put back to rest."""
         self.painter.reset()
+        if context:
+            for action in context:
+                self.painter.execute(action)
+            self.painter.execute(Action("jump", self.painter.position, (0.0, 0.0), (0.0, 0.0), 1.0, 1.0))
         self.actions = []
 
     def step(self, components: dict) -> None:
@@ -222,9 +228,11 @@ class PaintVectorEnv(LockstepVectorEnv):
         }
 
     def reset(self, *, seed=None, options=None):
+        """options["context"]: per environment, actions painted before the episode starts."""
         super().reset(seed=seed)
-        for episode in self._episodes:
-            episode.reset()
+        contexts = (options or {}).get("context") or [()] * self.num_envs
+        for episode, context in zip(self._episodes, contexts):
+            episode.reset(context)
         return self._observations(), {}
 
     def step(self, actions: dict):

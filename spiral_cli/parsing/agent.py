@@ -69,20 +69,23 @@ class Agent:
     @torch.no_grad()
     def run(self, targets: np.ndarray | None, count: int | None = None, greedy: bool = False,
             seed: int = 0, candidates: int = 1, steps: int | None = None,
-            temperature: float = 1.0) -> tuple[list[StrokeProgram], np.ndarray]:
+            temperature: float = 1.0, judged: bool = False,
+            context: list | None = None) -> tuple[list[StrokeProgram], np.ndarray]:
         """Run whole episodes: on targets (N, H, W, C) uint8 when conditional, else `count`
         unconditional samples. With `candidates` > 1 (conditional only) each step keeps the
         best of that many proposals; `steps` overrides the episode length; `temperature`
-        below 1 samples closer to the most likely actions. Returns the
+        below 1 samples closer to the most likely actions; `judged` (conditional only) puts
+        even a single proposal to the renderer, so a stroke that does not help is not drawn;
+        `context` holds per target the actions already on its canvas. Returns the
         programs and the final canvases."""
         n = len(targets) if targets is not None else count
         torch.manual_seed(seed)
         env = self.env if steps is None else replace(self.env, episode_length=steps)
         envs = make_vector_env(self.config.env, n, env)
-        observation, _ = envs.reset(seed=seed)
+        observation, _ = envs.reset(seed=seed, options={"context": context} if context else None)
         target = torch.from_numpy(targets) if targets is not None and self.config.conditional else None
         canvas = torch.from_numpy(observation["canvas"])
-        target_ink = ink(targets) if target is not None and candidates > 1 else None
+        target_ink = ink(targets) if target is not None and (candidates > 1 or judged) else None
         state, previous = self.policy.initial_state(n), None
         for _ in range(env.episode_length):
             core, maps, state = self.policy.step(canvas, target, previous, state)

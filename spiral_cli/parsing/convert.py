@@ -14,7 +14,8 @@ from spiral_cli.export.outputs import FORMATS, OutputOptions, encode
 from spiral_cli.parsing.agent import resolve_checkpoint
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, read_image
 
-CHUNK = 32  # images a worker parses together
+CHUNK = 8  # images handed to a worker at once
+BATCH = {"fast": 8, "best": 1}  # images parsed together; each batch's outputs are written as soon as it is done
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,9 @@ class ConvertJob:
     seed: int = 0
     max_pixels: int = DEFAULT_MAX_PIXELS
     options: OutputOptions = OutputOptions()
-    method: str = "agent"  # or mcmc, the scenes baseline
+    method: str = "agent"  # or trace, the classic tracer; or mcmc, the scenes baseline
     budget: int = 1000  # mcmc renders per image
+    max_strokes: int | None = None
 
 
 @dataclass
@@ -114,14 +116,23 @@ def _worker_init(job: ConvertJob) -> None:
 
 
 def _convert_chunk(task) -> list[tuple[str, str | None]]:
-    """Parse a chunk of images; bad files are reported, not raised."""
+    """Parse a chunk of images a few at a time, writing each batch's outputs as soon as it is
+    parsed (an interrupted run loses only the batch in flight); bad files are reported, not raised."""
+    chunk, in_dir, out_dir = task
+    size = BATCH.get(_JOB.quality, 1)
+    outcomes: list[tuple[str, str | None]] = []
+    for start in range(0, len(chunk), size):
+        outcomes += _convert_batch(chunk[start : start + size], in_dir, out_dir)
+    return outcomes
+
+
+def _convert_batch(batch, in_dir: Path, out_dir: Path) -> list[tuple[str, str | None]]:
     from spiral_cli.parsing.parse import parse_read
 
-    chunk, in_dir, out_dir = task
     job = _JOB
     outcomes: list[tuple[str, str | None]] = []
     images, paths = [], []
-    for path in chunk:
+    for path in batch:
         try:
             images.append(read_image(path, job.max_pixels))
             paths.append(path)
@@ -130,8 +141,9 @@ def _convert_chunk(task) -> list[tuple[str, str | None]]:
     if not images:
         return outcomes
     try:
-        results = parse_read(images, job.checkpoint, job.quality, job.steps, job.seed, job.method, job.budget)
-    except SpiralError as exc:  # e.g. the checkpoint: every image of the chunk fails alike
+        results = parse_read(images, job.checkpoint, job.quality, job.steps, job.seed, job.method, job.budget,
+                             job.max_strokes)
+    except SpiralError as exc:  # e.g. the checkpoint: every image of the batch fails alike
         return outcomes + [(str(path), str(exc)) for path in paths]
     for path, result in zip(paths, results):
         try:

@@ -120,11 +120,11 @@ def fit_to_canvas(image: InkImage, canvas: int, color: bool) -> tuple[np.ndarray
     offset = (canvas / 2 - centre[0] * scale, canvas / 2 - centre[1] * scale)
     fit = CanvasFit(scale, offset)
     source = image.rgb if color else 1.0 - ink[..., None]  # paper-white canvas convention
-    placed = _warp(source, fit, canvas)
+    placed = warp(source, fit, canvas)
     return np.round(placed * 255).astype(np.uint8), fit
 
 
-def _warp(values: np.ndarray, fit: CanvasFit, canvas: int) -> np.ndarray:
+def warp(values: np.ndarray, fit: CanvasFit, canvas: int) -> np.ndarray:
     """Resample (H, W, C) values onto the canvas with Pillow's anti-aliased affine transform;
     what falls outside the image is paper (1.0)."""
     channels = []

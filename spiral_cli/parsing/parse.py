@@ -1,65 +1,73 @@
-"""Parsing images into stroke programs with a trained agent."""
+"""Parsing images into stroke programs, at the images' own resolution.
+
+The pipeline, one module per step: `scale` measures the drawing (kind, line width, working
+scale); `tracing` traces its centre lines (the classic baseline, and the agent's warm start);
+`windowed` runs the agent window by window (`windows` plans them) over what is still missing;
+`stitch` joins strokes that continue one another; `refine` fits positions and widths at
+native resolution. An image small enough for one window (a 28 px digit, a 64 px glyph) is fitted
+to the agent's canvas whole, as the agent was trained."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from spiral_cli.errors import UsageError
+from spiral_cli.painting.calibration import width_of_size
+from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
 from spiral_cli.parsing.refine import refine_program
+from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
+from spiral_cli.parsing.scale import Drawing, colourful, measure, working_scale
 from spiral_cli.parsing.scenes import parse_scene_images
-from spiral_cli.parsing.search import ink
+from spiral_cli.parsing.stitch import join_strokes
+from spiral_cli.parsing.windowed import add_missing_strokes
 from spiral_cli.programs.model import Action, StrokeProgram
+from spiral_cli.tracing.native import trace_program
 
 QUALITIES = {
-    # name: (candidates per step, rollouts per image, refine); fast is a single greedy pass
+    # name: (candidates per step, rollouts per image, refine) on one canvas; fast is a single greedy pass
     "fast": (1, 1, False),
     "best": (16, 4, True),
 }
+METHODS = ("agent", "trace", "mcmc")  # mcmc: the scenes baseline
+ONE_WINDOW = 2  # images up to this many canvases on their longer side are parsed in one window
+AGENT_SIZE = 2.0  # brush size (64 px canvas) of the agent's usual line: the working scale matches it
+JOIN_REACH = 3.0  # line widths within which continuing strokes are joined
 
 
 @dataclass(frozen=True)
 class ParseResult:
     image: InkImage
     program: StrokeProgram  # in the input image's pixel frame
-    canvas_program: StrokeProgram  # on the agent's canvas
-    target: np.ndarray  # the image as the agent saw it, (H, W, C) uint8
-    render: np.ndarray  # the program's render on the agent's canvas
-    error: float  # per-pixel mean squared ink error on the agent's canvas
-    relative_residual: float  # error / error of an empty canvas
+    error: float  # per-pixel mean squared ink error of the re-render, at the input's resolution
+    relative_residual: float  # error / error of an empty page
+    notes: tuple[str, ...] = ()  # one line each: what a user should know about this result
 
     @property
     def strokes(self) -> int:
-        return len(self.program.strokes)
+        """Continuous pen strokes."""
+        return len(self.program.pen_strokes)
 
 
 def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", steps: int | None = None,
-                 seed: int = 0, checkpoint: str = "") -> list[ParseResult]:
-    """One stroke program per image. `fast` is one greedy pass of the agent; `best` keeps,
-    per image, the best of several searched rollouts by reconstruction error, then refines
-    its strokes off the action grid against the renderer."""
+                 seed: int = 0) -> list[tuple[StrokeProgram, dict]]:
+    """Programs (image frame) of images parsed whole on the agent's canvas, with what the
+    canvas saw. `fast` is one greedy pass of the agent; `best` keeps, per image, the best of
+    several searched rollouts by reconstruction error, then refines its strokes off the action
+    grid against the renderer."""
     fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color) for image in images]
     targets = np.stack([canvas for canvas, _ in fitted])
-    best_programs, best_renders, best_errors = reconstruct(agent, targets, quality, steps, seed)
+    programs, _, errors = reconstruct(agent, targets, quality, steps, seed)
     empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
     results = []
-    for index, image in enumerate(images):
-        fit = fitted[index][1]
-        error, relative = float(best_errors[index]), float(best_errors[index] / max(empty[index], 1e-12))
-        source = {
-            "image": image.path, "checkpoint": checkpoint, "quality": quality, "canvas": agent.env.canvas,
-            "scale": fit.scale, "offset": list(fit.offset), "light_on_dark": image.inverted,
-            "reconstruction_error": error, "relative_residual": relative,
-            "strokes": len(best_programs[index].strokes),
-        }
-        canvas_program = replace(best_programs[index], source=source)
-        results.append(ParseResult(
-            image=image, program=to_image_frame(canvas_program, image, fit), canvas_program=canvas_program,
-            target=targets[index], render=best_renders[index], error=error, relative_residual=relative,
-        ))
+    for image, (_, fit), program, error, nothing in zip(images, fitted, programs, errors, empty):
+        canvas = {"canvas": agent.env.canvas, "scale": fit.scale, "offset": list(fit.offset),
+                  "canvas_relative_residual": float(error / max(nothing, 1e-12))}
+        results.append((to_image_frame(program, image, fit), canvas))
     return results
 
 
@@ -98,7 +106,73 @@ def to_image_frame(program: StrokeProgram, image: InkImage, fit: CanvasFit) -> S
     def move(action: Action) -> Action:
         return replace(action, start=place(action.start), control=place(action.control), end=place(action.end),
                        size=float(min(action.size / fit.scale, max(image.width, image.height))))
-    return replace(program, width=image.width, height=image.height, actions=tuple(move(a) for a in program.actions))
+    return replace(program, width=image.width, height=image.height, grid=None,
+                   actions=tuple(move(a) for a in program.actions))
+
+
+def one_window(image: InkImage, agent: Agent) -> bool:
+    return max(image.width, image.height) <= ONE_WINDOW * agent.env.canvas
+
+
+def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method: str = "agent",
+                  quality: str = "fast", seed: int = 0, on_stage=None) -> tuple[StrokeProgram, dict]:
+    """The native-resolution pipeline for one drawing larger than a window (or any drawing,
+    with method trace): the program in image px and what the pipeline measured on the way."""
+    stage = on_stage or (lambda name: None)
+    lines = drawing.lines
+    stage("tracing")
+    program = trace_program(image.ink, lines)
+    facts: dict = {"line_width": lines.width}
+    if method == "agent":
+        scale = working_scale(lines, width_of_size(agent.env.brush, AGENT_SIZE * agent.env.canvas / 64))
+        stage("agent windows")
+        program = add_missing_strokes(agent, program, lines.ink, scale, quality, seed, lines.width)
+        facts["working_scale"] = scale
+    stage("joining strokes")
+    program = join_strokes(program, JOIN_REACH * lines.width)
+    if method == "agent":
+        stage("refining")
+        refined = refine_native(program, lines.ink, ITERATIONS * (2 if quality == "best" else 1))
+        before, after = native_error(program, image.ink)[0], native_error(refined, image.ink)[0]
+        facts["refined"] = after < before  # the real renderer has the last word
+        program = refined if after < before else program
+    return program, facts
+
+
+def cap_strokes(program: StrokeProgram, max_strokes: int) -> StrokeProgram:
+    """The `max_strokes` longest continuous strokes, in the program's order."""
+    runs = program.pen_strokes
+    if len(runs) <= max_strokes:
+        return program
+    length = lambda run: sum(np.hypot(a.end[0] - a.start[0], a.end[1] - a.start[1]) for a in run)
+    kept = sorted(sorted(range(len(runs)), key=lambda i: -length(runs[i]))[:max_strokes])
+    actions = []
+    for index in kept:
+        first = runs[index][0]
+        actions += [Action("jump", first.start, first.start, first.start, first.pressure, first.size, first.color),
+                    *runs[index]]
+    return program.with_actions(actions)
+
+
+def native_error(program: StrokeProgram, target_ink: np.ndarray) -> tuple[float, float]:
+    """(mean squared ink error of the re-render, relative residual) at the image's resolution."""
+    render = ink(render_program(program)[..., 0]) if program.strokes else np.zeros_like(target_ink)
+    error = float(((render - target_ink) ** 2).mean())
+    empty = float((target_ink ** 2).mean())
+    return error, (error / empty if empty > 0 else 0.0)
+
+
+def finish(image: InkImage, program: StrokeProgram, source: dict, notes: list[str],
+           max_strokes: int | None) -> ParseResult:
+    """Cap, score, and say what a user should know."""
+    if max_strokes is not None:
+        program = cap_strokes(program, max_strokes)
+    error, relative = native_error(program, image.ink)
+    if relative > 1.0:
+        notes.append(f"the strokes are worse than an empty page (relative residual {relative:.2f})")
+    source = {"image": image.path, **source, "reconstruction_error": error, "relative_residual": relative,
+              "strokes": len(program.pen_strokes), "worse_than_empty": relative > 1.0, "notes": notes}
+    return ParseResult(image, replace(program, source=source), error, relative, tuple(notes))
 
 
 LINE_ART = ("omniglot", "mnist")  # shipped checkpoints for line art, most general first
@@ -109,41 +183,77 @@ def default_checkpoint(image: InkImage) -> str:
     """A shipped conditional checkpoint for this image: colour pictures go to a colour
     model when one ships, everything else to line art."""
     shipped = set(shipped_checkpoints())
-    colourful = float((image.rgb.max(-1) - image.rgb.min(-1)).mean()) > 0.1
-    for name in (COLOUR + LINE_ART) if colourful else LINE_ART:
+    for name in (COLOUR + LINE_ART) if colourful(image) else LINE_ART:
         if name in shipped:
             return name
     raise UsageError("no shipped checkpoint fits this image; give --checkpoint NAME or a run directory")
 
 
 def parse_files(paths, checkpoint: str | None = None, quality: str = "fast", steps: int | None = None,
-                seed: int = 0, max_pixels: int = DEFAULT_MAX_PIXELS, method: str = "agent", budget: int = 1000) -> list:
+                seed: int = 0, max_pixels: int = DEFAULT_MAX_PIXELS, method: str = "agent", budget: int = 1000,
+                max_strokes: int | None = None, on_stage=None) -> list:
     """Read and parse image files (all read first, so a bad file stops the job before any output)."""
     images = [read_image(path, max_pixels) for path in paths]
-    return parse_read(images, checkpoint, quality, steps, seed, method, budget)
+    return parse_read(images, checkpoint, quality, steps, seed, method, budget, max_strokes, on_stage)
 
 
 _AGENTS: dict[str, Agent] = {}  # loaded once per process
 
 
+def load_agent(name: str) -> Agent:
+    agent = _AGENTS.get(name) or _AGENTS.setdefault(name, Agent.load(name))
+    if not agent.config.conditional:
+        raise UsageError(f"{name}: an unconditional checkpoint cannot parse images (use spiral draw)")
+    return agent
+
+
 def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: str = "fast",
-               steps: int | None = None, seed: int = 0, method: str = "agent", budget: int = 1000) -> list:
-    """Parse images already read, each with `checkpoint` or the default for it: ParseResults
-    for stroke agents; SceneParseResults for a scenes agent or `method` mcmc (the scene
-    baseline, which needs no checkpoint)."""
+               steps: int | None = None, seed: int = 0, method: str = "agent", budget: int = 1000,
+               max_strokes: int | None = None, on_stage=None) -> list:
+    """Parse images already read: ParseResults for strokes (`method` agent or trace);
+    SceneParseResults for a scenes agent or `method` mcmc (the scene baseline, which needs no
+    checkpoint). `on_stage(image, stage)` hears where a long parse is."""
     if method == "mcmc":
         return parse_scene_images(images, "mcmc", budget=budget, seed=seed)
-    names = [checkpoint or default_checkpoint(image) for image in images]
+    if method not in METHODS:
+        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     results: list = [None] * len(images)
-    for name in dict.fromkeys(names):
-        agent = _AGENTS.get(name) or _AGENTS.setdefault(name, Agent.load(name))
-        if not agent.config.conditional:
-            raise UsageError(f"{name}: an unconditional checkpoint cannot parse images (use spiral draw)")
-        chosen = [i for i, n in enumerate(names) if n == name]
-        if agent.config.env == "scenes":
-            parsed = parse_scene_images([images[i] for i in chosen], "agent", agent, quality, seed=seed, checkpoint=name)
+    drawings = [measure(image) for image in images]
+    names = [None if method == "trace" else checkpoint or default_checkpoint(image) for image in images]
+    whole: dict[str, list[int]] = {}  # checkpoint -> images parsed on one canvas, batched
+    for index, (image, drawing, name) in enumerate(zip(images, drawings, names)):
+        agent = load_agent(name) if name is not None else None
+        if agent is not None and agent.config.env == "scenes":
+            results[index] = parse_scene_images([image], "agent", agent, quality, seed=seed, checkpoint=name)[0]
+            continue
+        notes = _notes(drawing, agent, name)
+        source = {"method": method, "checkpoint": name, "quality": quality, "kind": drawing.kind,
+                  "light_on_dark": image.inverted}
+        if drawing.kind == "blank":
+            empty = StrokeProgram(image.width, image.height, "classic/pen", "grayscale")
+            results[index] = finish(image, empty, source, notes, max_strokes)
+        elif agent is not None and one_window(image, agent):
+            whole.setdefault(name, []).append(index)
         else:
-            parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed, checkpoint=name)
-        for index, result in zip(chosen, parsed):
-            results[index] = result
+            on_image = (lambda stage, path=image.path: on_stage(path, stage)) if on_stage else None
+            program, facts = parse_drawing(image, drawing, agent, method, quality, seed, on_image)
+            results[index] = finish(image, program, {**source, **facts}, notes, max_strokes)
+    for name, chosen in whole.items():
+        agent = load_agent(name)
+        parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed)
+        for index, (program, canvas) in zip(chosen, parsed):
+            source = {"method": method, "checkpoint": name, "quality": quality, "kind": drawings[index].kind,
+                      "light_on_dark": images[index].inverted, **canvas}
+            results[index] = finish(images[index], program, source, _notes(drawings[index], agent, name), max_strokes)
     return results
+
+
+def _notes(drawing: Drawing, agent: Agent | None, name: str | None) -> list[str]:
+    if drawing.kind == "blank":
+        return ["blank image: nothing to draw"]
+    if drawing.kind == "colour" and (agent is None or not agent.env.color):
+        return [f"a colour picture given to {'the line tracer' if agent is None else 'line-art checkpoint ' + name}:"
+                " its strokes follow the picture's lightness only"]
+    if drawing.kind == "filled":
+        return ["filled shapes, not lines: strokes trace their centre lines"]
+    return []

@@ -1,0 +1,77 @@
+"""The agent at native resolution: it looks at a drawing window by window, each window at
+the working scale (the agent's canvas size), on a canvas that already shows what has been
+drawn there, and adds what is missing. Windows with no missing ink are skipped; windows
+that do not overlap are parsed together in one batch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from spiral_cli.painting.painter import ink, render_program
+from spiral_cli.parsing.agent import Agent
+from spiral_cli.parsing.images import CanvasFit, warp
+from spiral_cli.parsing.windows import Window, tile_plan, waves
+from spiral_cli.programs.model import Action, StrokeProgram
+
+MISSING = 0.25  # a window is parsed when it misses ink of a line a quarter of its side long
+SEARCH = {"fast": 1, "best": 8}  # proposals per step the renderer judges
+
+
+def add_missing_strokes(agent: Agent, program: StrokeProgram, target_ink: np.ndarray, scale: float,
+                        quality: str = "fast", seed: int = 0, line_width: float = 1.0,
+                        batch: int = 32) -> StrokeProgram:
+    """`program` (image px) with the agent's strokes added where ink is still missing;
+    `scale` maps image px to the agent's px."""
+    canvas = agent.env.canvas
+    drawn = ink(render_program(program)[..., 0])
+    missing = np.clip(target_ink - drawn, 0.0, 1.0)
+    plan = tile_plan(program.width, program.height, canvas / scale, canvas)
+    enough = MISSING * (canvas / scale) * line_width
+    chosen = [w for w in plan if float(w.crop(missing).sum()) > enough]
+    actions = list(program.actions)
+    for wave in waves(chosen):
+        for start in range(0, len(wave), batch):
+            windows = wave[start : start + batch]
+            actions += _parse_windows(agent, program.with_actions(actions), target_ink, windows, quality, seed)
+    return program.with_actions(actions)
+
+
+def _parse_windows(agent: Agent, program: StrokeProgram, target_ink: np.ndarray, windows: list[Window],
+                   quality: str, seed: int) -> list[Action]:
+    targets = np.stack([_target(target_ink, w) for w in windows])
+    context = [[_moved(a, w.to_window, w.scale) for a in program.actions if _near(a, w)] for w in windows]
+    programs, _ = agent.run(targets, judged=True, candidates=SEARCH[quality], seed=seed, context=context)
+    added = []
+    for window, parsed in zip(windows, programs):
+        limit = lambda p: (min(max(p[0], 0.0), program.width), min(max(p[1], 0.0), program.height))
+        back = lambda p, w=window: limit(w.to_image(p))
+        for run in parsed.pen_strokes:
+            moved = [_moved(a, back, 1 / window.scale) for a in run]
+            added.append(Action("jump", moved[0].start, moved[0].start, moved[0].start, moved[0].pressure, moved[0].size))
+            added += moved
+    return added
+
+
+def _target(target_ink: np.ndarray, window: Window) -> np.ndarray:
+    """The window of the target at the agent's scale, (canvas, canvas, 1) uint8 on white."""
+    fit = CanvasFit(window.scale, (-window.left * window.scale, -window.top * window.scale))
+    placed = warp(1.0 - target_ink[..., None], fit, window.canvas)
+    return np.round(placed * 255).astype(np.uint8)
+
+
+def _near(action: Action, window: Window) -> bool:
+    """Whether a draw may leave ink in the window (its control polygon's box, widened by its size)."""
+    if not action.draws:
+        return False
+    xs = (action.start[0], action.control[0], action.end[0])
+    ys = (action.start[1], action.control[1], action.end[1])
+    margin = action.size
+    return (min(xs) - margin < window.left + window.side and max(xs) + margin > window.left
+            and min(ys) - margin < window.top + window.side and max(ys) + margin > window.top)
+
+
+def _moved(action: Action, move, factor: float) -> Action:
+    return replace(action, start=move(action.start), control=move(action.control), end=move(action.end),
+                   size=action.size * factor)
