@@ -3,8 +3,12 @@ import sys
 
 import numpy as np
 import pytest
+from safetensors.torch import save_file
 
+from spiral_cli.envs import env_config
 from spiral_cli.programs import Action, StrokeProgram
+from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.setup import build_policy
 
 
 def ink(rgb: np.ndarray) -> np.ndarray:
@@ -33,3 +37,15 @@ def run_spiral(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "spiral_cli", *args], capture_output=True, text=True, cwd=cwd, env=env
     )
+
+
+@pytest.fixture(scope="session")
+def untrained_checkpoint(tmp_path_factory):
+    """A conditional agent with random weights: enough to exercise the plumbing."""
+    folder = tmp_path_factory.mktemp("untrained")
+    config = TrainConfig(data=None, warm_start_minutes=1.0, env_options={"brush": "classic/pen"})
+    env = env_config("paint", brush="classic/pen")
+    policy = build_policy(config, env.action_components(), env.image_shape)
+    (folder / "config.json").write_text(config.to_json())
+    save_file(policy.state_dict(), str(folder / "policy.safetensors"))
+    return folder

@@ -10,29 +10,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from safetensors.torch import save_file
 
 from tests.conftest import run_spiral
-from spiral_cli.envs import env_config
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import fit_to_canvas, read_image
-from spiral_cli.training.config import TrainConfig
-from spiral_cli.training.setup import build_policy
 
 SHIPPED = "mnist"
 needs_shipped = pytest.mark.skipif(SHIPPED not in shipped_checkpoints(), reason="the mnist checkpoint is not shipped")
-
-
-@pytest.fixture(scope="module")
-def untrained_checkpoint(tmp_path_factory):
-    """A conditional agent with random weights: enough to exercise the plumbing."""
-    folder = tmp_path_factory.mktemp("untrained")
-    config = TrainConfig(data=None, warm_start_minutes=1.0, env_options={"brush": "classic/pen"})
-    env = env_config("paint", brush="classic/pen")
-    policy = build_policy(config, env.action_components(), env.image_shape)
-    (folder / "config.json").write_text(config.to_json())
-    save_file(policy.state_dict(), str(folder / "policy.safetensors"))
-    return folder
 
 
 def line_image(path, size=(200, 120), light_on_dark=False, mode="L"):

@@ -21,14 +21,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from spiral_cli.painting.calibration import size_for_width
 from spiral_cli.painting.painter import render_program
 from spiral_cli.programs.io import save_program
 from spiral_cli.programs.model import Action, StrokeProgram
 
 SIZES = (288, 512, 768, 1024)
 PEN_WIDTHS = (2.0, 3.0, 5.0)  # px at 512 px, scaled with the drawing
-BRUSHES = {"pen": "classic/pen", "pencil": "classic/pencil", "ink": "classic/pointy_ink",
+STYLE_WIDTH = 6.0  # px of ink across a line in the brush styles (512 px drawings)
+BRUSHES = {"pen": "classic/pen", "pencil": "classic/pencil", "ink": "classic/textured_ink",
            "marker": "classic/marker_small", "dry-brush": "classic/dry_brush"}
+PENCIL_SIZE = 6.0  # a pencil is light: sized by eye, not by its ink
 MARGIN = 0.08
 
 
@@ -109,7 +112,8 @@ def main() -> None:
         save(program(strokes, 1024, 1024, "classic/pen", 2.5), "classic/pen", args.out / "clean" / f"page-{page}")
     for name, strokes in chosen[::3]:  # 10 drawings in every style, 512 px
         for style, brush in BRUSHES.items():
-            save(program(placed(strokes, (0, 0, 512, 512)), 512, 512, brush, 5.0), brush,
+            size = PENCIL_SIZE if style == "pencil" else size_for_width(brush, STYLE_WIDTH)
+            save(program(placed(strokes, (0, 0, 512, 512)), 512, 512, brush, size), brush,
                  args.out / "brushes" / f"{name}-{style}")
     for name, strokes in chosen[1::5] + chosen[2::5]:  # 12 scans, 768 px, pencil and pen
         brush = "deevad/2B_pencil" if len(name) % 2 else "classic/pen"

@@ -99,3 +99,40 @@ def train(
     if json_path:
         report = {"unit": "env steps/s", "cpus": os.cpu_count(), "brush": brush, "results": figures}
         write_output(json_path, (json.dumps(report, indent=1) + "\n").encode())
+
+
+@app.command("parse")
+def parse(
+    processes: list[int] = typer.Option([1, 2], "--processes", "-n", help="Process counts to measure."),
+    side: list[int] = typer.Option([64, 512, 1024], "--side", help="Image sizes in px."),
+    quality: list[str] = typer.Option(["fast", "best"], "--quality", help="Parse qualities."),
+    method: str = typer.Option("agent", "--method", help="agent, trace-refine or trace."),
+    checkpoint: str = typer.Option(None, "--checkpoint", help="Default: picked per image, as spiral parse does."),
+    json_path: str = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+) -> None:
+    """Seconds per image and images/s of spiral parse on glyphs and line drawings."""
+    from spiral_cli.bench.parse import bench_parse
+    from spiral_cli.parsing.parse import METHODS, QUALITIES
+
+    if method not in METHODS or method == "mcmc":
+        raise UsageError(f"--method must be agent, trace-refine or trace, got {method!r}")
+    if any(q not in QUALITIES for q in quality):
+        raise UsageError(f"--quality takes {', '.join(QUALITIES)}")
+    if any(p < 1 for p in processes) or any(s < 8 for s in side):
+        raise UsageError("--processes must be at least 1 and --side at least 8")
+    console = Console()
+    table = Table(title=f"spiral bench parse ({os.cpu_count()} cores, method {method})")
+    for column in ("image px", "quality", "processes", "images", "seconds/image", "images/s"):
+        table.add_column(column, justify="right")
+
+    def show(result) -> None:
+        figures = result.to_dict()
+        console.print(f"  {result.side}px {result.quality} x{result.processes}: {figures['seconds_per_image']:.2f} s/image")
+        table.add_row(str(result.side), result.quality, str(result.processes), str(result.images),
+                      f"{figures['seconds_per_image']:.3f}", f"{figures['images_per_second']:.2f}")
+
+    results = bench_parse(tuple(side), tuple(quality), tuple(processes), method, checkpoint, on_result=show)
+    console.print(table)
+    if json_path:
+        report = {"cpus": os.cpu_count(), "method": method, "results": [r.to_dict() for r in results]}
+        write_output(json_path, (json.dumps(report, indent=1) + "\n").encode())

@@ -18,7 +18,7 @@ from spiral_cli.export.raster import image_grid, png_bytes
 def evaluate(
     checkpoint: str = typer.Option(None, "--checkpoint", help="Shipped checkpoint name, run directory or checkpoint directory (lineart: default picked per image)."),
     data: str = typer.Option(..., "--data", help="mnist:DIR, omniglot:PATH, images:DIR or scenes:DIR (its test split is used); lineart:DIR (drawings at their own size, true strokes beside them)."),
-    method: str = typer.Option("agent,trace", "--method", help="lineart: comma-separated parse methods, each reported beside the others (agent, trace)."),
+    method: str = typer.Option("agent,trace-refine,trace", "--method", help="lineart: comma-separated parse methods, each reported beside the others (agent: the whole pipeline; trace-refine: without the agent; trace: the classic tracer)."),
     quality: str = typer.Option("fast", "--quality", help="lineart: parse quality (fast, best)."),
     n: int = typer.Option(1000, "--n", help="Number of test images."),
     greedy: bool = typer.Option(False, "--greedy", help="Take the most likely action instead of sampling."),
@@ -92,7 +92,7 @@ def _evaluate_lineart(data, methods, checkpoint, quality, n, workers, seed, json
 
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     if not chosen or any(m not in METHODS or m == "mcmc" for m in chosen):
-        raise UsageError(f"--method takes a comma-separated list of agent, trace, got {methods!r}")
+        raise UsageError(f"--method takes a comma-separated list of agent, trace-refine, trace, got {methods!r}")
     if quality not in QUALITIES:
         raise UsageError(f"--quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
     folder = Path(data.split(":", 1)[1])

@@ -33,7 +33,9 @@ QUALITIES = {
     "fast": (1, 1, False),
     "best": (16, 4, True),
 }
-METHODS = ("agent", "trace", "mcmc")  # mcmc: the scenes baseline
+# agent: the whole pipeline; trace: the classic tracer alone (the baseline); trace-refine: the
+# pipeline without the agent (so its contribution is measured); mcmc: the scenes baseline
+METHODS = ("agent", "trace", "trace-refine", "mcmc")
 ONE_WINDOW = 2  # images up to this many canvases on their longer side are parsed in one window
 AGENT_SIZE = 2.0  # brush size (64 px canvas) of the agent's usual line: the working scale matches it
 JOIN_REACH = 3.0  # line widths within which continuing strokes are joined
@@ -130,12 +132,11 @@ def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method
         facts["working_scale"] = scale
     stage("joining strokes")
     program = join_strokes(program, JOIN_REACH * lines.width)
-    if method == "agent":
+    if method in ("agent", "trace-refine"):
         stage("refining")
-        refined = refine_native(program, lines.ink, ITERATIONS * (2 if quality == "best" else 1))
-        before, after = native_error(program, image.ink)[0], native_error(refined, image.ink)[0]
-        facts["refined"] = after < before  # the real renderer has the last word
-        program = refined if after < before else program
+        refined = refine_native(program, lines.ink, ITERATIONS * (4 if quality == "best" else 1))
+        facts["refined"] = refined is not program  # the real renderer had the last word
+        program = refined
     return program, facts
 
 
@@ -219,7 +220,7 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     results: list = [None] * len(images)
     drawings = [measure(image) for image in images]
-    names = [None if method == "trace" else checkpoint or default_checkpoint(image) for image in images]
+    names = [None if method.startswith("trace") else checkpoint or default_checkpoint(image) for image in images]
     whole: dict[str, list[int]] = {}  # checkpoint -> images parsed on one canvas, batched
     for index, (image, drawing, name) in enumerate(zip(images, drawings, names)):
         agent = load_agent(name) if name is not None else None

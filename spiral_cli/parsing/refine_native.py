@@ -142,29 +142,42 @@ def _curves(points, controls, layout: _Layout) -> torch.Tensor:
 
 
 def _tile_pairs(points, controls, layout, widths, shape):
-    """(tile index per pair, curve index per pair, (T, 2) tile origins): every tile a curve's
-    control polygon, widened by its width and a few px of movement, can reach."""
+    """(tile index per pair, curve index per pair, (T, 2) tile origins): every tile that lies
+    within reach of a curve (its half width, a few px of movement and half a tile's diagonal)."""
     h, w = shape
     columns, rows = math.ceil(w / TILE), math.ceil(h / TILE)
-    corners = torch.stack([points[layout.starts], controls[layout.controls], points[layout.ends]], 1)
-    margin = widths[layout.run_of] + 3.0
-    low = ((corners.amin(1) - margin[:, None]) / TILE).floor().long()
-    high = ((corners.amax(1) + margin[:, None]) / TILE).floor().long()
+    curves = _curves(points, controls, layout)
+    reach = widths[layout.run_of] / 2 + 3.0 + TILE * 0.71
+    low = ((curves.amin(1) - reach[:, None]) / TILE).floor().long()
+    high = ((curves.amax(1) + reach[:, None]) / TILE).floor().long()
     low[:, 0].clamp_(0, columns - 1); high[:, 0].clamp_(0, columns - 1)
     low[:, 1].clamp_(0, rows - 1); high[:, 1].clamp_(0, rows - 1)
     tile_ids, curve_ids = [], []
-    for s in range(len(corners)):
+    for s in range(len(curves)):
         xs = torch.arange(low[s, 0], high[s, 0] + 1)
         ys = torch.arange(low[s, 1], high[s, 1] + 1)
         ids = (ys[:, None] * columns + xs[None, :]).reshape(-1)
         tile_ids.append(ids)
         curve_ids.append(torch.full_like(ids, s))
     tile_ids, curve_ids = torch.cat(tile_ids), torch.cat(curve_ids)
+    centres = torch.stack([(tile_ids % columns).float(), (tile_ids // columns).float()], 1) * TILE + TILE / 2
+    near = _distance_to_polylines(centres[:, None, :], curves[curve_ids])[:, 0] <= reach[curve_ids]
+    tile_ids, curve_ids = tile_ids[near], curve_ids[near]
     if len(tile_ids) * TILE * TILE * (SAMPLES - 1) > MAX_ELEMENTS:
         return None
     used, tile_of = torch.unique(tile_ids, return_inverse=True)
     origins = torch.stack([(used % columns) * TILE, (used // columns) * TILE], 1)
     return tile_of, curve_ids, origins
+
+
+def _distance_to_polylines(p: torch.Tensor, polylines: torch.Tensor) -> torch.Tensor:
+    """(P, N) distance from points p (P, N, 2) to polylines (P, K + 1, 2)."""
+    a, b = polylines[:, :-1][:, None], polylines[:, 1:][:, None]  # (P, 1, K, 2)
+    ab = b - a
+    ap = p[:, :, None, :] - a
+    t = ((ap * ab).sum(-1) / (ab * ab).sum(-1).clamp(min=1e-6)).clamp(0, 1)
+    squared = ((ap - t[..., None] * ab) ** 2).sum(-1).amin(-1)
+    return squared.clamp(min=1e-8).sqrt()
 
 
 def _pixel_centres(origins: torch.Tensor) -> torch.Tensor:
@@ -186,13 +199,7 @@ def _tiles(image: torch.Tensor, origins: torch.Tensor) -> torch.Tensor:
 
 def rasterise(points, controls, widths, layout, tile_of, curve_of, pixels, tiles: int) -> torch.Tensor:
     """(T, TILE * TILE) ink of the program on the tiles it touches."""
-    polylines = _curves(points, controls, layout)[curve_of]  # (P, SAMPLES, 2)
-    a, b = polylines[:, :-1], polylines[:, 1:]  # (P, K, 2) pieces
-    p = pixels[tile_of][:, :, None, :]  # (P, N, 1, 2)
-    ab = (b - a)[:, None]
-    t = (((p - a[:, None]) * ab).sum(-1) / (ab * ab).sum(-1).clamp(min=1e-6)).clamp(0, 1)
-    nearest = a[:, None] + t[..., None] * ab
-    distance = ((p - nearest) ** 2).sum(-1).clamp(min=1e-8).sqrt().amin(-1)  # (P, N)
+    distance = _distance_to_polylines(pixels[tile_of], _curves(points, controls, layout)[curve_of])  # (P, N)
     half = widths[layout.run_of][curve_of][:, None] / 2
     alpha = (half + 0.5 - distance).clamp(0, 1) * 0.999
     paper = torch.zeros(tiles, pixels.shape[1]).index_add(0, tile_of, torch.log1p(-alpha))

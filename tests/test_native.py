@@ -1,0 +1,186 @@
+"""Parsing drawings at their own resolution: tracing, windows, joining, refinement, and the
+line-art evaluation, on drawings the tests make themselves."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from spiral_cli.evaluation.lineart import chamfer, stroke_polylines, svg_polylines
+from spiral_cli.export.svg import program_svg
+from spiral_cli.painting.painter import ink, render_program
+from spiral_cli.parsing.images import read_image
+from spiral_cli.parsing.parse import cap_strokes, native_error, parse_files
+from spiral_cli.parsing.refine_native import fit_strokes, refine_native
+from spiral_cli.parsing.stitch import join_strokes
+from spiral_cli.parsing.windows import coarse_to_fine, tile_plan, waves
+from spiral_cli.programs.io import save_program
+from spiral_cli.programs.model import Action, StrokeProgram
+from tests.conftest import run_spiral
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def drawing(path, size=400, width=3):
+    """Three separate lines and a circle, as a pen would draw them, and their true strokes."""
+    image = Image.new("L", (size, size), 255)
+    pen = ImageDraw.Draw(image)
+    lines = [[(40, 60), (360, 60)], [(60, 120), (60, 360)], [(120, 380), (360, 140)]]
+    for points in lines:
+        pen.line(points, fill=0, width=width)
+    pen.ellipse((170, 160, 290, 280), outline=0, width=width)
+    image.save(path)
+    circle = [(230 + 60 * np.cos(a), 220 + 60 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 41)]
+    return lines + [circle]
+
+
+def truth_program(strokes, size=400) -> StrokeProgram:
+    actions = []
+    for stroke in strokes:
+        actions.append(Action("jump", stroke[0], stroke[0], stroke[0], 1.0, 2.0))
+        for a, b in zip(stroke[:-1], stroke[1:]):
+            actions.append(Action("draw", tuple(map(float, a)), tuple((np.add(a, b) / 2).tolist()), tuple(map(float, b)), 1.0, 2.0))
+    return StrokeProgram(size, size, "classic/pen", "grayscale", tuple(actions))
+
+
+def test_trace_draws_each_line_once_where_it_is(tmp_path):
+    truth = drawing(tmp_path / "lines.png")
+    (result,) = parse_files([tmp_path / "lines.png"], method="trace")
+    assert result.strokes == 4, "three lines and a circle, each one continuous stroke"
+    assert result.relative_residual < 0.35
+    render = ink(render_program(result.program)[..., 0])
+    assert render[60, 200] > 0.5 and render[240, 60] > 0.5 and render[220, 290] > 0.5
+    assert render[300, 300] < 0.1 and render[220, 230] < 0.1, "no ink in the circle's middle or the empty corner"
+    assert chamfer(stroke_polylines(result.program), [np.array(s, float) for s in truth]) < 1.0
+    paths = list(ET.fromstring(program_svg(result.program)).iter(f"{SVG}path"))
+    assert len(paths) == 4
+
+
+def test_the_pipeline_is_no_worse_than_the_tracer_it_starts_from(tmp_path, untrained_checkpoint):
+    drawing(tmp_path / "lines.png")
+    (traced,) = parse_files([tmp_path / "lines.png"], method="trace")
+    (refined,) = parse_files([tmp_path / "lines.png"], method="trace-refine")
+    (full,) = parse_files([tmp_path / "lines.png"], checkpoint=str(untrained_checkpoint))
+    assert refined.relative_residual <= traced.relative_residual + 1e-6
+    assert full.relative_residual < 0.35 and full.program.width == 400
+    assert full.program.source["method"] == "agent" and "working_scale" in full.program.source
+
+
+def test_a_blank_page_gives_an_empty_program_and_a_note(tmp_path):
+    Image.new("L", (300, 300), 255).save(tmp_path / "blank.png")
+    result = run_spiral("parse", str(tmp_path / "blank.png"), "--json", "-o", str(tmp_path / "blank.json"))
+    assert result.returncode == 0, result.stderr
+    assert "blank image" in result.stderr and result.stderr.count("\n") == 2
+    program = json.loads((tmp_path / "blank.json").read_text())
+    assert program["source"]["strokes"] == 0 and program["source"]["relative_residual"] == 0
+    assert not [a for a in program["actions"] if a["kind"] == "draw"]
+
+
+def test_a_colour_photo_given_to_line_art_is_warned_about(tmp_path):
+    pixels = np.zeros((200, 200, 3), np.uint8)
+    pixels[..., 0] = np.linspace(0, 255, 200)[None]
+    pixels[..., 2] = np.linspace(255, 0, 200)[:, None]
+    Image.fromarray(pixels).save(tmp_path / "photo.png")
+    result = run_spiral("parse", str(tmp_path / "photo.png"), "--method", "trace")
+    assert result.returncode == 0, result.stderr
+    assert "warning" in result.stderr and "colour picture" in result.stderr
+
+
+def test_max_strokes_keeps_the_longest(tmp_path):
+    drawing(tmp_path / "lines.png")
+    (result,) = parse_files([tmp_path / "lines.png"], method="trace", max_strokes=2)
+    assert result.strokes == 2
+    lengths = sorted(len(p) for p in stroke_polylines(result.program))
+    assert min(lengths) > 300, "the two long lines, not the circle or the short one"
+    assert cap_strokes(result.program, 5) == result.program
+
+
+def quarter_arcs(centre=(100.0, 100.0), radius=50.0) -> StrokeProgram:
+    """A circle drawn as four separate strokes, one per window, their ends touching."""
+    actions = []
+    for k in range(4):
+        a0, a1 = k * np.pi / 2, (k + 1) * np.pi / 2
+        point = lambda a: (centre[0] + radius * np.cos(a), centre[1] + radius * np.sin(a))
+        control_angle = (a0 + a1) / 2
+        control = (centre[0] + radius * np.sqrt(2) * np.cos(control_angle), centre[1] + radius * np.sqrt(2) * np.sin(control_angle))
+        start, end = point(a0), point(a1)
+        actions += [Action("jump", start, start, start, 1.0, 3.0), Action("draw", start, control, end, 1.0, 3.0)]
+    order = [2, 0, 3, 1]  # in no particular order
+    shuffled = [a for k in order for a in actions[2 * k : 2 * k + 2]]
+    return StrokeProgram(200, 200, "classic/pen", "grayscale", tuple(shuffled))
+
+
+def test_a_circle_drawn_across_four_windows_is_joined_into_one_stroke():
+    program = quarter_arcs()
+    assert len(program.pen_strokes) == 4
+    joined = join_strokes(program, reach=4.0)
+    assert len(joined.pen_strokes) == 1 and len(joined.strokes) == 4
+    before, after = (ink(render_program(p)[..., 0]) for p in (program, joined))
+    assert np.abs(before - after).mean() < 0.01, "joining changes no ink"
+
+
+def test_strokes_side_by_side_or_far_apart_stay_apart():
+    parallel = [((10.0, 50.0), (60.0, 50.0)), ((10.0, 54.0), (60.0, 54.0)), ((80.0, 50.0), (120.0, 50.0))]
+    actions = []
+    for start, end in parallel:
+        actions += [Action("jump", start, start, start, 1.0, 2.0),
+                    Action("draw", start, tuple(np.add(start, end) / 2), end, 1.0, 2.0)]
+    program = StrokeProgram(200, 100, "classic/pen", "grayscale", tuple(actions))
+    assert len(join_strokes(program, reach=6.0).pen_strokes) == 3
+
+
+def test_window_plans_cover_the_image_neighbour_after_neighbour():
+    plan = tile_plan(1000, 600, 160, 64)
+    covered = np.zeros((600, 1000), bool)
+    for window in plan:
+        covered[window.crop(covered).shape[0] and int(window.top): int(window.top + window.side),
+                int(window.left): int(window.left + window.side)] = True
+    assert covered.all()
+    assert all(a.overlaps(b) for a, b in zip(plan[:-1], plan[1:])), "each window touches the one before"
+    for batch in waves(plan):
+        assert not any(a.overlaps(b) for i, a in enumerate(batch) for b in batch[i + 1 :])
+    assert sum(len(b) for b in waves(plan)) == len(plan)
+    assert len(coarse_to_fine(512, 512, 64)) == 1 + 4 + 16
+
+
+def test_refinement_moves_a_misplaced_stroke_onto_its_line():
+    target = np.zeros((80, 120), np.float32)
+    target[39:43, 20:100] = 1.0  # a line 4 px wide along y = 41
+    start, end = (20.0, 44.5), (100.0, 44.5)  # drawn 3.5 px too low
+    program = StrokeProgram(120, 80, "classic/pen", "grayscale", (
+        Action("jump", start, start, start, 1.0, 2.5), Action("draw", start, (60.0, 44.5), end, 1.0, 2.5)))
+    fitted = fit_strokes(program, target, iterations=40)
+    assert abs(fitted.strokes[0].control[1] - 41) < abs(44.5 - 41) - 1.5
+    refined = refine_native(program, target)
+    assert native_error(refined, target)[0] <= native_error(program, target)[0]
+
+
+def test_eval_lineart_reports_against_true_strokes(tmp_path):
+    truth = drawing(tmp_path / "lines.png")
+    save_program(truth_program(truth), tmp_path / "lines.json")
+    report = tmp_path / "report.json"
+    result = run_spiral("eval", "--data", f"lineart:{tmp_path}", "--method", "trace", "--json", str(report),
+                        "--sheet", str(tmp_path / "sheet.png"), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(report.read_text())["trace"]["all"]
+    assert figures["drawings"] == 1 and figures["strokes_over_true"] == 1.0
+    assert figures["chamfer_px"] < 1.0 and figures["relative_residual"] < 0.35
+    assert Image.open(tmp_path / "sheet.png").size[0] >= 3 * 192
+
+
+def test_svg_true_strokes_read_like_the_program():
+    program = quarter_arcs()
+    from_svg = svg_polylines(program_svg(program))
+    assert len(from_svg) == 4
+    assert chamfer(from_svg, stroke_polylines(program)) < 0.05
+
+
+def test_context_is_painted_but_not_part_of_the_episode():
+    from spiral_cli.envs.paint import PaintVectorEnv
+
+    envs = PaintVectorEnv(2, brush="classic/pen")
+    line = Action("draw", (10.0, 32.0), (32.0, 32.0), (54.0, 32.0), 1.0, 4.0)
+    observation, _ = envs.reset(options={"context": [[line], []]})
+    assert observation["canvas"][0, 32, 32, 0] < 100 and observation["canvas"][1, 32, 32, 0] == 255
+    assert envs.programs[0].actions == () and tuple(observation["position"][0]) == (0.0, 0.0)
