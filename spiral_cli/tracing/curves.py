@@ -66,3 +66,21 @@ def centred(path: np.ndarray, ink: np.ndarray, width: float) -> np.ndarray:
     shift = (values * offsets[None]).sum(1) / np.maximum(mass, 1e-6)
     shift = np.clip(np.where(mass > 1e-3, shift, 0.0), -width / 4, width / 4)
     return path + shift[:, None] * normal
+
+
+def extended(path: np.ndarray, ink: np.ndarray, width: float, level: float) -> np.ndarray:
+    """The path with each end moved out to where a round pen's cap would meet the end of
+    the ink: thinning stops short of a wide line's tip. At most half a width per end."""
+    if len(path) < 2:
+        return path
+    reach = max(2, int(round(width)))
+    ends = []
+    for end, inner in ((path[0], path[min(reach, len(path) - 1)]), (path[-1], path[max(-reach - 1, -len(path))])):
+        direction = end - inner
+        direction = direction / max(float(np.linalg.norm(direction)), 1e-9)
+        steps = np.arange(0.5, width + 0.5, 0.5)
+        values = ndimage.map_coordinates(ink, (end[None] + steps[:, None] * direction[None]).T, order=1, mode="constant")
+        inside = np.nonzero(values < level / 2)[0]
+        tip = steps[inside[0]] if len(inside) else steps[-1]
+        ends.append(end + direction * float(np.clip(tip - width / 2, 0.0, width / 2)))
+    return np.concatenate([ends[0][None], path, ends[1][None]])

@@ -8,7 +8,7 @@ import numpy as np
 
 from spiral_cli.painting.calibration import size_for_width
 from spiral_cli.programs.model import Action, StrokeProgram
-from spiral_cli.tracing.curves import centred, fit_segments, smooth
+from spiral_cli.tracing.curves import centred, extended, fit_segments, smooth
 from spiral_cli.tracing.lines import Lines, find_lines
 from spiral_cli.tracing.skeleton import drawing_order, skeleton_paths
 
@@ -26,7 +26,8 @@ def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUS
     spur = max(3.0, (1.5 if lines.textured else 1.0) * lines.width)
     paths = skeleton_paths(lines.mask, spur=spur, min_length=max(2.0, lines.width if lines.textured else lines.width / 2))
     radius = max(1, int(round(lines.width / 3)))
-    paths = drawing_order([centred(smooth(p, radius), lines.ink, lines.width) for p in paths])
+    paths = [centred(smooth(p, radius), lines.ink, lines.width) for p in paths]
+    paths = drawing_order([extended(p, lines.ink, lines.width, lines.level) for p in paths])
     size = size_for_width(brush, lines.width)
     actions: list[Action] = []
     for path in paths:
