@@ -52,7 +52,7 @@ def test_trace_draws_each_line_once_where_it_is(tmp_path):
     render = ink(render_program(result.program)[..., 0])
     assert render[60, 200] > 0.5 and render[240, 60] > 0.5 and render[220, 290] > 0.5
     assert render[300, 300] < 0.1 and render[220, 230] < 0.1, "no ink in the circle's middle or the empty corner"
-    assert chamfer(stroke_polylines(result.program), [np.array(s, float) for s in truth]) < 1.0
+    assert chamfer(stroke_polylines(result.program), stroke_polylines(truth_program(truth))) < 1.0
     paths = list(ET.fromstring(program_svg(result.program)).iter(f"{SVG}path"))
     assert len(paths) == 4
 

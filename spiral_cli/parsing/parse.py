@@ -160,7 +160,7 @@ def native_error(program: StrokeProgram, target_ink: np.ndarray) -> tuple[float,
     render = ink(render_program(program)[..., 0]) if program.strokes else np.zeros_like(target_ink)
     error = float(((render - target_ink) ** 2).mean())
     empty = float((target_ink ** 2).mean())
-    return error, (error / empty if empty > 0 else 0.0)
+    return error, (error / empty if empty > 1e-12 else 0.0)  # a blank page: nothing to miss
 
 
 def finish(image: InkImage, program: StrokeProgram, source: dict, notes: list[str],

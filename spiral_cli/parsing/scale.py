@@ -27,10 +27,10 @@ def colourful(image: InkImage) -> bool:
 
 def measure(image: InkImage) -> Drawing:
     lines = find_lines(image.ink)
-    if lines.blank:
-        return Drawing(lines, "blank")
     if colourful(image):
         return Drawing(lines, "colour")
+    if lines.blank:
+        return Drawing(lines, "blank")
     if lines.width > FILLED_WIDTH * min(image.width, image.height) or float(lines.mask.mean()) > FILLED_COVER:
         return Drawing(lines, "filled")
     return Drawing(lines, "line art")

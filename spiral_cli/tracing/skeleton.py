@@ -20,6 +20,7 @@ def skeleton_paths(mask: np.ndarray, spur: float = 3.0, min_length: float = 2.0)
     graph = _Graph(skeleton)
     branches = graph.branches()
     branches = _prune_spurs(branches, graph, spur)
+    branches = _merge_close_junctions(branches, graph, spur)
     paths = _chain(branches, graph, reach=max(3.0, spur))
     return [p for p in paths if _length(p) >= min_length]
 
@@ -100,6 +101,27 @@ def _prune_spurs(branches, graph: _Graph, spur: float):
             continue
         kept.append((a, b, path))
     return kept
+
+
+def _merge_close_junctions(branches, graph: _Graph, length: float):
+    """Two lines crossing at a shallow angle thin into two junctions joined by a short
+    bridge: drop the bridge and make the two one junction, so each line can go straight on."""
+    group = list(range(graph.junctions))
+
+    def root(j: int) -> int:
+        while group[j] != j:
+            group[j] = group[group[j]]
+            j = group[j]
+        return j
+
+    kept = []
+    for a, b, path in branches:
+        if graph.is_junction(a) and graph.is_junction(b) and a != b and _length(path) < length:
+            group[root(a)] = root(b)
+        else:
+            kept.append((a, b, path))
+    rename = lambda node: root(node) if graph.is_junction(node) else node
+    return [(rename(a), rename(b), path) for a, b, path in kept]
 
 
 def _chain(branches, graph: _Graph, reach: float) -> list[np.ndarray]:
