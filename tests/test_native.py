@@ -5,6 +5,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from spiral_cli.evaluation.lineart import chamfer, stroke_polylines, svg_polylines
@@ -184,3 +185,23 @@ def test_context_is_painted_but_not_part_of_the_episode():
     observation, _ = envs.reset(options={"context": [[line], []]})
     assert observation["canvas"][0, 32, 32, 0] < 100 and observation["canvas"][1, 32, 32, 0] == 255
     assert envs.programs[0].actions == () and tuple(observation["position"][0]) == (0.0, 0.0)
+
+
+def test_a_page_too_big_to_fit_at_once_is_fitted_in_parts(monkeypatch):
+    from spiral_cli.parsing import refine_native as module
+
+    program = quarter_arcs()
+    target = ink(render_program(program)[..., 0])
+    shifted = program.with_actions([
+        module.replace(a, start=(a.start[0] + 1.5, a.start[1]), control=(a.control[0] + 1.5, a.control[1]),
+                       end=(a.end[0] + 1.5, a.end[1])) for a in program.actions])
+    monkeypatch.setattr(module, "MAX_ELEMENTS", 30_000)  # two arcs at most
+    parts = []
+    split = module._fit_in_parts
+    monkeypatch.setattr(module, "_fit_in_parts", lambda *args: parts.append(1) or split(*args))
+    fitted = fit_strokes(shifted, target, iterations=20)
+    assert parts, "fitted in parts"
+    assert len(fitted.pen_strokes) == 4
+    assert [run[0].start[1] for run in fitted.pen_strokes] == pytest.approx(
+        [run[0].start[1] for run in shifted.pen_strokes], abs=2.0), "each stroke stays itself, in its place"
+    assert native_error(module.keep_better_strokes(shifted, fitted, target), target)[0] < native_error(shifted, target)[0]

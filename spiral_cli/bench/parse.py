@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from spiral_cli.painting.painter import render_program
+from spiral_cli.parsing.convert import BATCH
 from spiral_cli.programs.model import Action, StrokeProgram
 
 COUNTS = {64: 32, 512: 4, 1024: 2}  # images per measurement and process
@@ -60,13 +61,15 @@ def bench_parse(sides=(64, 512, 1024), qualities=("fast", "best"), processes=(1,
         context = multiprocessing.get_context("spawn")  # libmypaint and torch threads do not survive fork
         with concurrent.futures.ProcessPoolExecutor(count, mp_context=context, initializer=_warm,
                                                     initargs=(method, checkpoint)) as pool:
-            list(pool.map(_parse, [(64, 0, "fast", method, checkpoint)] * count))  # load the agent everywhere
+            list(pool.map(_parse, [(64, [0], "fast", method, checkpoint)] * count))  # load the agent everywhere
             for side in sides:
                 for quality in qualities:
-                    tasks = [(side, seed, quality, method, checkpoint) for seed in range(COUNTS.get(side, 2) * count)]
+                    seeds = list(range(COUNTS.get(side, 2) * count))
+                    size = BATCH[quality]  # images parsed together, as spiral convert does
+                    tasks = [(side, seeds[i : i + size], quality, method, checkpoint) for i in range(0, len(seeds), size)]
                     start = time.perf_counter()
                     list(pool.map(_parse, tasks))
-                    result = ParseBench(side, quality, method, count, len(tasks), time.perf_counter() - start)
+                    result = ParseBench(side, quality, method, count, len(seeds), time.perf_counter() - start)
                     results.append(result)
                     if on_result:
                         on_result(result)
@@ -83,8 +86,9 @@ def _parse(task) -> int:
     from spiral_cli.parsing.images import InkImage
     from spiral_cli.parsing.parse import parse_read
 
-    side, seed, quality, method, checkpoint = task
-    ink = drawing(side, seed)
-    image = InkImage(f"bench-{side}-{seed}", ink, np.repeat(1.0 - ink[..., None], 3, -1), False)
-    (result,) = parse_read([image], checkpoint, quality, seed=seed, method=method)
-    return result.strokes
+    side, seeds, quality, method, checkpoint = task
+    images = []
+    for seed in seeds:
+        ink = drawing(side, seed)
+        images.append(InkImage(f"bench-{side}-{seed}", ink, np.repeat(1.0 - ink[..., None], 3, -1), False))
+    return sum(result.strokes for result in parse_read(images, checkpoint, quality, method=method))

@@ -15,7 +15,7 @@ from spiral_cli.parsing.agent import resolve_checkpoint
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, read_image
 
 CHUNK = 8  # images handed to a worker at once
-BATCH = {"fast": 8, "best": 1}  # images parsed together; each batch's outputs are written as soon as it is done
+BATCH = {"fast": 16, "best": 4}  # images parsed together; each batch's outputs are written as soon as it is done
 
 
 @dataclass(frozen=True)

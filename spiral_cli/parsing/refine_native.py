@@ -26,7 +26,7 @@ ITERATIONS = 10
 POINT_RATE = 0.1  # px per Adam step
 WIDTH_RATE = 0.05
 WIDTH_FACTORS = (0.85, 0.92, 1.08)  # tried on every stroke's width at once
-MAX_ELEMENTS = 40_000_000  # pixel x curve-piece distances per iteration; beyond it the program is left as it is
+MAX_ELEMENTS = 8_000_000  # pixel x curve-piece distances per fit (memory: about 100 bytes each); more is fitted in parts
 
 
 class _Adam:
@@ -89,8 +89,8 @@ def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int 
         return program
     points, controls, widths, layout = _parameters(runs, program.brush)
     pairs = _tile_pairs(points, controls, layout, widths, target_ink.shape)
-    if pairs is None:
-        return program
+    if pairs is None:  # too much at once for bounded memory: fit the two halves of the page one after the other
+        return _fit_in_parts(program, runs, target_ink, iterations) if len(runs) > 1 else program
     tile_of, curve_of, tiles = pairs
     target = _tiles(torch.from_numpy(target_ink.astype(np.float32)), tiles)
     log_widths = widths.log()
@@ -106,6 +106,28 @@ def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int 
     return _program(program, runs, points.detach(), controls.detach(), log_widths.detach().exp(), layout)
 
 
+def _fit_in_parts(program: StrokeProgram, runs, target_ink: np.ndarray, iterations: int) -> StrokeProgram:
+    """The strokes split at the median of their starts along the page's longer spread, each
+    half fitted on its own, then put back in their order."""
+    starts = np.array([run[0].start for run in runs])
+    axis = int(np.argmax(starts.max(0) - starts.min(0)))
+    order = np.argsort(starts[:, axis], kind="stable")
+    fitted: dict[int, tuple] = {}
+    for half in (order[: len(order) // 2], order[len(order) // 2 :]):
+        part = fit_strokes(_program_of(program, [runs[i] for i in half]), target_ink, iterations)
+        fitted.update(zip(half.tolist(), part.pen_strokes))
+    return _program_of(program, [fitted[i] for i in range(len(runs))])
+
+
+def _program_of(program: StrokeProgram, runs) -> StrokeProgram:
+    """A program drawing these continuous strokes, each after a jump to its start."""
+    actions = []
+    for run in runs:
+        first = run[0]
+        actions += [Action("jump", first.start, first.start, first.start, first.pressure, first.size, first.color), *run]
+    return program.with_actions(actions)
+
+
 def keep_better_strokes(program: StrokeProgram, refined: StrokeProgram, target_ink: np.ndarray) -> StrokeProgram:
     """Per continuous stroke, the refined one where the real renderer's error around it is
     lower; the mixed program only if its whole render is closer to the target than the original's."""
@@ -116,11 +138,7 @@ def keep_better_strokes(program: StrokeProgram, refined: StrokeProgram, target_i
         left, top, right, bottom = _box(old + new, target_ink.shape)
         around = [s[bottom, right] - s[top, right] - s[bottom, left] + s[top, left] for s in sums]
         chosen.append(new if around[1] < around[0] else old)
-    actions = []
-    for run in chosen:
-        first = run[0]
-        actions += [Action("jump", first.start, first.start, first.start, first.pressure, first.size, first.color), *run]
-    mixed = program.with_actions(actions)
+    mixed = _program_of(program, chosen)
     mixed_error = float(((ink(render_program(mixed)[..., 0]) - target_ink) ** 2).sum())
     return mixed if mixed_error < float(errors[0].sum()) else program
 
@@ -226,7 +244,7 @@ def rasterise(points, controls, widths, layout, tile_of, curve_of, pixels, tiles
 
 def _program(program: StrokeProgram, runs, points, controls, widths, layout: _Layout) -> StrokeProgram:
     limit = lambda p: (float(min(max(p[0], 0.0), program.width)), float(min(max(p[1], 0.0), program.height)))
-    actions, curve = [], 0
+    moved_runs, curve = [], 0
     for r, run in enumerate(runs):
         size = size_for_width(program.brush, float(widths[r]))
         moved = []
@@ -234,6 +252,5 @@ def _program(program: StrokeProgram, runs, points, controls, widths, layout: _La
             start, end = limit(points[layout.starts[curve]]), limit(points[layout.ends[curve]])
             moved.append(replace(action, start=start, control=limit(controls[layout.controls[curve]]), end=end, size=size))
             curve += 1
-        actions.append(Action("jump", moved[0].start, moved[0].start, moved[0].start, moved[0].pressure, size, moved[0].color))
-        actions += moved
-    return program.with_actions(actions)
+        moved_runs.append(moved)
+    return _program_of(program, moved_runs)
