@@ -153,7 +153,8 @@ def test_refinement_moves_a_misplaced_stroke_onto_its_line():
         Action("jump", start, start, start, 1.0, 2.5), Action("draw", start, (60.0, 44.5), end, 1.0, 2.5)))
     fitted = fit_strokes(program, target, iterations=40)
     assert abs(fitted.strokes[0].control[1] - 41) < abs(44.5 - 41) - 1.5
-    refined = refine_native(program, target)
+    refined, render = refine_native(program, target)
+    assert np.array_equal(render, ink(render_program(refined)[..., 0])), "the render it returns is the program's"
     assert native_error(refined, target)[0] <= native_error(program, target)[0]
 
 
@@ -204,4 +205,5 @@ def test_a_page_too_big_to_fit_at_once_is_fitted_in_parts(monkeypatch):
     assert len(fitted.pen_strokes) == 4
     assert [run[0].start[1] for run in fitted.pen_strokes] == pytest.approx(
         [run[0].start[1] for run in shifted.pen_strokes], abs=2.0), "each stroke stays itself, in its place"
-    assert native_error(module.keep_better_strokes(shifted, fitted, target), target)[0] < native_error(shifted, target)[0]
+    kept, _ = module.keep_better_strokes(shifted, ink(render_program(shifted)[..., 0]), fitted, target)
+    assert native_error(kept, target)[0] < native_error(shifted, target)[0]

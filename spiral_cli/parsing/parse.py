@@ -117,9 +117,10 @@ def one_window(image: InkImage, agent: Agent) -> bool:
 
 
 def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method: str = "agent",
-                  quality: str = "fast", seed: int = 0, on_stage=None) -> tuple[StrokeProgram, dict]:
+                  quality: str = "fast", seed: int = 0, on_stage=None) -> tuple[StrokeProgram, dict, np.ndarray | None]:
     """The native-resolution pipeline for one drawing larger than a window (or any drawing,
-    with method trace): the program in image px and what the pipeline measured on the way."""
+    with method trace): the program in image px, what the pipeline measured on the way, and
+    the ink of the program's render when refinement made one."""
     stage = on_stage or (lambda name: None)
     lines = drawing.lines
     stage("tracing")
@@ -134,10 +135,10 @@ def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method
     program = join_strokes(program, JOIN_REACH * lines.width)
     if method in ("agent", "trace-refine"):
         stage("refining")
-        refined = refine_native(program, lines.ink, ITERATIONS * (4 if quality == "best" else 1))
+        refined, render = refine_native(program, lines.ink, ITERATIONS * (4 if quality == "best" else 1))
         facts["refined"] = refined is not program  # the real renderer had the last word
-        program = refined
-    return program, facts
+        return refined, facts, render
+    return program, facts, None
 
 
 def cap_strokes(program: StrokeProgram, max_strokes: int) -> StrokeProgram:
@@ -155,20 +156,22 @@ def cap_strokes(program: StrokeProgram, max_strokes: int) -> StrokeProgram:
     return program.with_actions(actions)
 
 
-def native_error(program: StrokeProgram, target_ink: np.ndarray) -> tuple[float, float]:
-    """(mean squared ink error of the re-render, relative residual) at the image's resolution."""
-    render = ink(render_program(program)[..., 0]) if program.strokes else np.zeros_like(target_ink)
+def native_error(program: StrokeProgram, target_ink: np.ndarray, render: np.ndarray | None = None) -> tuple[float, float]:
+    """(mean squared ink error of the re-render, relative residual) at the image's resolution;
+    `render` is the ink of the program's render, when it was made already."""
+    if render is None:
+        render = ink(render_program(program)[..., 0]) if program.strokes else np.zeros_like(target_ink)
     error = float(((render - target_ink) ** 2).mean())
     empty = float((target_ink ** 2).mean())
     return error, (error / empty if empty > 1e-12 else 0.0)  # a blank page: nothing to miss
 
 
 def finish(image: InkImage, program: StrokeProgram, source: dict, notes: list[str],
-           max_strokes: int | None) -> ParseResult:
+           max_strokes: int | None, render: np.ndarray | None = None) -> ParseResult:
     """Cap, score, and say what a user should know."""
-    if max_strokes is not None:
-        program = cap_strokes(program, max_strokes)
-    error, relative = native_error(program, image.ink)
+    if max_strokes is not None and len(program.pen_strokes) > max_strokes:
+        program, render = cap_strokes(program, max_strokes), None
+    error, relative = native_error(program, image.ink, render)
     if relative > 1.0:
         notes.append(f"the strokes are worse than an empty page (relative residual {relative:.2f})")
     source = {"image": image.path, **source, "reconstruction_error": error, "relative_residual": relative,
@@ -237,8 +240,8 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
             whole.setdefault(name, []).append(index)
         else:
             on_image = (lambda stage, path=image.path: on_stage(path, stage)) if on_stage else None
-            program, facts = parse_drawing(image, drawing, agent, method, quality, seed, on_image)
-            results[index] = finish(image, program, {**source, **facts}, notes, max_strokes)
+            program, facts, render = parse_drawing(image, drawing, agent, method, quality, seed, on_image)
+            results[index] = finish(image, program, {**source, **facts}, notes, max_strokes, render)
     for name, chosen in whole.items():
         agent = load_agent(name)
         parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed)

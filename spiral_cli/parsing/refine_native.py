@@ -58,28 +58,36 @@ class _Layout:
     run_of: torch.Tensor  # (S,) which continuous stroke each curve belongs to
 
 
-def refine_native(program: StrokeProgram, target_ink: np.ndarray, iterations: int = ITERATIONS) -> StrokeProgram:
+def refine_native(program: StrokeProgram, target_ink: np.ndarray,
+                  iterations: int = ITERATIONS) -> tuple[StrokeProgram, np.ndarray]:
     """The program with its strokes fitted to target_ink (H, W) in [0, 1], each stroke
-    refined only where libmypaint's render of it comes closer to the target."""
-    program = calibrated_widths(program, target_ink)
+    refined only where libmypaint's render of it comes closer to the target; and that
+    render's ink."""
+    program, render = calibrated_widths(program, target_ink)
     refined = fit_strokes(program, target_ink, iterations)
-    return keep_better_strokes(program, refined, target_ink)
+    return keep_better_strokes(program, render, refined, target_ink)
 
 
-def calibrated_widths(program: StrokeProgram, target_ink: np.ndarray) -> StrokeProgram:
+def calibrated_widths(program: StrokeProgram, target_ink: np.ndarray) -> tuple[StrokeProgram, np.ndarray]:
     """Every stroke's size times the factor whose libmypaint render is closest to the target
-    (the tracer's width is measured on the image; the pen's own edge decides the best one)."""
-    best, best_error = program, _error(program, target_ink)
+    (the tracer's width is measured on the image; the pen's own edge decides the best one),
+    and that render's ink."""
+    best, best_render = program, _render(program)
+    best_error = _error(best_render, target_ink)
     for factor in WIDTH_FACTORS:
         trial = program.with_actions([replace(a, size=a.size * factor) for a in program.actions])
-        error = _error(trial, target_ink)
-        if error < best_error:
-            best, best_error = trial, error
-    return best
+        render = _render(trial)
+        if _error(render, target_ink) < best_error:
+            best, best_render, best_error = trial, render, _error(render, target_ink)
+    return best, best_render
 
 
-def _error(program: StrokeProgram, target_ink: np.ndarray) -> float:
-    return float(((ink(render_program(program)[..., 0]) - target_ink) ** 2).sum())
+def _render(program: StrokeProgram) -> np.ndarray:
+    return ink(render_program(program)[..., 0])
+
+
+def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
+    return float(((render - target_ink) ** 2).sum())
 
 
 def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int = ITERATIONS) -> StrokeProgram:
@@ -128,10 +136,12 @@ def _program_of(program: StrokeProgram, runs) -> StrokeProgram:
     return program.with_actions(actions)
 
 
-def keep_better_strokes(program: StrokeProgram, refined: StrokeProgram, target_ink: np.ndarray) -> StrokeProgram:
+def keep_better_strokes(program: StrokeProgram, render: np.ndarray, refined: StrokeProgram,
+                        target_ink: np.ndarray) -> tuple[StrokeProgram, np.ndarray]:
     """Per continuous stroke, the refined one where the real renderer's error around it is
-    lower; the mixed program only if its whole render is closer to the target than the original's."""
-    errors = [((ink(render_program(p)[..., 0]) - target_ink) ** 2) for p in (program, refined)]
+    lower; the mixed program only if its whole render is closer to the target than the
+    original's (`render`, its ink). Returns the program kept and its render's ink."""
+    errors = [(render - target_ink) ** 2, (_render(refined) - target_ink) ** 2]
     sums = [np.pad(e, ((1, 0), (1, 0))).cumsum(0).cumsum(1) for e in errors]  # integral images
     chosen = []
     for old, new in zip(program.pen_strokes, refined.pen_strokes):
@@ -139,8 +149,8 @@ def keep_better_strokes(program: StrokeProgram, refined: StrokeProgram, target_i
         around = [s[bottom, right] - s[top, right] - s[bottom, left] + s[top, left] for s in sums]
         chosen.append(new if around[1] < around[0] else old)
     mixed = _program_of(program, chosen)
-    mixed_error = float(((ink(render_program(mixed)[..., 0]) - target_ink) ** 2).sum())
-    return mixed if mixed_error < float(errors[0].sum()) else program
+    mixed_render = _render(mixed)
+    return (mixed, mixed_render) if _error(mixed_render, target_ink) < float(errors[0].sum()) else (program, render)
 
 
 def _box(actions, shape) -> tuple[int, int, int, int]:
