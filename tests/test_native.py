@@ -207,3 +207,18 @@ def test_a_page_too_big_to_fit_at_once_is_fitted_in_parts(monkeypatch):
         [run[0].start[1] for run in shifted.pen_strokes], abs=2.0), "each stroke stays itself, in its place"
     kept, _ = module.keep_better_strokes(shifted, ink(render_program(shifted)[..., 0]), fitted, target)
     assert native_error(kept, target)[0] < native_error(shifted, target)[0]
+
+
+def test_a_result_worse_than_an_empty_page_says_so(tmp_path):
+    from spiral_cli.parsing.parse import finish
+
+    image = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(image).line([(20, 20), (180, 20)], fill=0, width=3)
+    image.save(tmp_path / "line.png")
+    read = read_image(tmp_path / "line.png")
+    wrong = StrokeProgram(200, 200, "classic/pen", "grayscale", (
+        Action("jump", (20.0, 150.0), (20.0, 150.0), (20.0, 150.0), 1.0, 6.0),
+        Action("draw", (20.0, 150.0), (100.0, 150.0), (180.0, 150.0), 1.0, 6.0)))
+    result = finish(read, wrong, {}, [], None)
+    assert result.relative_residual > 1 and result.program.source["worse_than_empty"]
+    assert any("worse than an empty page" in note for note in result.notes)
