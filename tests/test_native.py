@@ -222,3 +222,26 @@ def test_a_result_worse_than_an_empty_page_says_so(tmp_path):
     result = finish(read, wrong, {}, [], None)
     assert result.relative_residual > 1 and result.program.source["worse_than_empty"]
     assert any("worse than an empty page" in note for note in result.notes)
+
+
+def test_convert_writes_each_drawing_before_parsing_the_next(tmp_path, monkeypatch):
+    from spiral_cli.parsing import convert, parse
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for name in ("a", "b"):
+        drawing(folder / f"{name}.png")
+    convert._worker_init(convert.ConvertJob(formats=("svg",), method="trace"))
+    calls = []
+    real = parse.parse_read
+
+    def interrupted(images, *args):
+        calls.append(images[0].path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the run is killed while the second drawing is parsed
+        return real(images, *args)
+
+    monkeypatch.setattr(parse, "parse_read", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        convert._convert_chunk((sorted(folder.glob("*.png")), folder, out))
+    assert (out / "a.svg").is_file() and not (out / "b.svg").exists()

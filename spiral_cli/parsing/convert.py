@@ -12,10 +12,11 @@ from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.export.files import write_output
 from spiral_cli.export.outputs import FORMATS, OutputOptions, encode
 from spiral_cli.parsing.agent import resolve_checkpoint
-from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, read_image
+from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, InkImage, read_image
 
 CHUNK = 8  # images handed to a worker at once
-BATCH = {"fast": 16, "best": 4}  # images parsed together; each batch's outputs are written as soon as it is done
+BATCH = {"fast": 16, "best": 4}  # glyphs parsed together; each batch's outputs are written as soon as it is done
+GLYPH_SIDE = 128  # px: larger images are parsed, and written, one by one
 
 
 @dataclass(frozen=True)
@@ -116,35 +117,40 @@ def _worker_init(job: ConvertJob) -> None:
 
 
 def _convert_chunk(task) -> list[tuple[str, str | None]]:
-    """Parse a chunk of images a few at a time, writing each batch's outputs as soon as it is
-    parsed (an interrupted run loses only the batch in flight); bad files are reported, not raised."""
+    """Parse a chunk of images, writing outputs as soon as they are parsed (an interrupted run
+    loses only the images in flight): drawings one by one, glyphs a few at a time; bad files
+    are reported, not raised."""
     chunk, in_dir, out_dir = task
     size = BATCH.get(_JOB.quality, 1)
     outcomes: list[tuple[str, str | None]] = []
-    for start in range(0, len(chunk), size):
-        outcomes += _convert_batch(chunk[start : start + size], in_dir, out_dir)
-    return outcomes
+    glyphs: list[tuple[Path, InkImage]] = []
+    for path in chunk:
+        try:
+            image = read_image(path, _JOB.max_pixels)
+        except SpiralError as exc:
+            outcomes.append((str(path), str(exc)))
+            continue
+        if max(image.width, image.height) > GLYPH_SIDE:
+            outcomes += _convert_batch([(path, image)], in_dir, out_dir)
+            continue
+        glyphs.append((path, image))
+        if len(glyphs) == size:
+            outcomes += _convert_batch(glyphs, in_dir, out_dir)
+            glyphs = []
+    return outcomes + (_convert_batch(glyphs, in_dir, out_dir) if glyphs else [])
 
 
-def _convert_batch(batch, in_dir: Path, out_dir: Path) -> list[tuple[str, str | None]]:
+def _convert_batch(batch: list[tuple[Path, InkImage]], in_dir: Path, out_dir: Path) -> list[tuple[str, str | None]]:
     from spiral_cli.parsing.parse import parse_read
 
     job = _JOB
-    outcomes: list[tuple[str, str | None]] = []
-    images, paths = [], []
-    for path in batch:
-        try:
-            images.append(read_image(path, job.max_pixels))
-            paths.append(path)
-        except SpiralError as exc:
-            outcomes.append((str(path), str(exc)))
-    if not images:
-        return outcomes
+    paths, images = [path for path, _ in batch], [image for _, image in batch]
     try:
         results = parse_read(images, job.checkpoint, job.quality, job.steps, job.seed, job.method, job.budget,
                              job.max_strokes)
     except SpiralError as exc:  # e.g. the checkpoint: every image of the batch fails alike
-        return outcomes + [(str(path), str(exc)) for path in paths]
+        return [(str(path), str(exc)) for path in paths]
+    outcomes: list[tuple[str, str | None]] = []
     for path, result in zip(paths, results):
         try:
             for format, output in outputs_for(path, in_dir, out_dir, job.formats).items():

@@ -233,7 +233,7 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         notes = _notes(drawing, agent, name)
         source = {"method": method, "checkpoint": name, "quality": quality, "kind": drawing.kind,
                   "light_on_dark": image.inverted}
-        if drawing.kind == "blank":
+        if drawing.lines.blank:  # a blank page, or a picture without a line in it
             empty = StrokeProgram(image.width, image.height, "classic/pen", "grayscale")
             results[index] = finish(image, empty, source, notes, max_strokes)
         elif agent is not None and one_window(image, agent):
