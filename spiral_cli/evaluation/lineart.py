@@ -120,6 +120,7 @@ def evaluate_folder(folder: Path, method: str, checkpoint: str | None = None, qu
                     workers: int = 1, seed: int = 0, limit: int | None = None, on_done=None):
     """Scores of every drawing under `folder` (and thumbnails for an overlay sheet)."""
     paths = find_drawings(folder)[:limit]
+    quality = "fast" if method == "trace" else quality  # the tracer has one quality
     tasks = [(str(p), str(folder), method, checkpoint, quality, seed) for p in paths]
     if workers <= 1:
         outcomes = []

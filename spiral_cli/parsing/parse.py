@@ -117,7 +117,7 @@ def one_window(image: InkImage, agent: Agent) -> bool:
 
 
 def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method: str = "agent",
-                  quality: str = "fast", seed: int = 0, on_stage=None) -> tuple[StrokeProgram, dict, np.ndarray | None]:
+                  quality: str = "fast", seed: int = 0, on_stage=None, steps: int | None = None) -> tuple[StrokeProgram, dict, np.ndarray | None]:
     """The native-resolution pipeline for one drawing larger than a window (or any drawing,
     with method trace): the program in image px, what the pipeline measured on the way, and
     the ink of the program's render when refinement made one."""
@@ -129,7 +129,7 @@ def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method
     if method == "agent":
         scale = working_scale(lines, width_of_size(agent.env.brush, AGENT_SIZE * agent.env.canvas / 64))
         stage("agent windows")
-        program = add_missing_strokes(agent, program, lines.ink, scale, quality, seed, lines.width)
+        program = add_missing_strokes(agent, program, lines.ink, scale, quality, seed, lines.width, steps)
         facts["working_scale"] = scale
     stage("joining strokes")
     program = join_strokes(program, JOIN_REACH * lines.width)
@@ -221,6 +221,8 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         return parse_scene_images(images, "mcmc", budget=budget, seed=seed)
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "trace" and (quality != "fast" or steps is not None):
+        raise UsageError("--quality and --steps are for the agent and the refinement: --method trace has neither")
     results: list = [None] * len(images)
     drawings = [measure(image) for image in images]
     names = [None if method.startswith("trace") else checkpoint or default_checkpoint(image) for image in images]
@@ -240,7 +242,7 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
             whole.setdefault(name, []).append(index)
         else:
             on_image = (lambda stage, path=image.path: on_stage(path, stage)) if on_stage else None
-            program, facts, render = parse_drawing(image, drawing, agent, method, quality, seed, on_image)
+            program, facts, render = parse_drawing(image, drawing, agent, method, quality, seed, on_image, steps)
             results[index] = finish(image, program, {**source, **facts}, notes, max_strokes, render)
     for name, chosen in whole.items():
         agent = load_agent(name)

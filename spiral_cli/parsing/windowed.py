@@ -21,9 +21,10 @@ SEARCH = {"fast": 1, "best": 8}  # proposals per step the renderer judges
 
 def add_missing_strokes(agent: Agent, program: StrokeProgram, target_ink: np.ndarray, scale: float,
                         quality: str = "fast", seed: int = 0, line_width: float = 1.0,
-                        batch: int = 32) -> StrokeProgram:
+                        steps: int | None = None, batch: int = 32) -> StrokeProgram:
     """`program` (image px) with the agent's strokes added where ink is still missing;
-    `scale` maps image px to the agent's px."""
+    `scale` maps image px to the agent's px; `steps` actions per window (default: the
+    agent's episode length)."""
     canvas = agent.env.canvas
     drawn = ink(render_program(program)[..., 0])
     missing = np.clip(target_ink - drawn, 0.0, 1.0)
@@ -34,15 +35,15 @@ def add_missing_strokes(agent: Agent, program: StrokeProgram, target_ink: np.nda
     for wave in waves(chosen):
         for start in range(0, len(wave), batch):
             windows = wave[start : start + batch]
-            actions += _parse_windows(agent, program.with_actions(actions), target_ink, windows, quality, seed)
+            actions += _parse_windows(agent, program.with_actions(actions), target_ink, windows, quality, seed, steps)
     return program.with_actions(actions)
 
 
 def _parse_windows(agent: Agent, program: StrokeProgram, target_ink: np.ndarray, windows: list[Window],
-                   quality: str, seed: int) -> list[Action]:
+                   quality: str, seed: int, steps: int | None) -> list[Action]:
     targets = np.stack([_target(target_ink, w) for w in windows])
     context = [[_moved(a, w.to_window, w.scale) for a in program.actions if _near(a, w)] for w in windows]
-    programs, _ = agent.run(targets, judged=True, candidates=SEARCH[quality], seed=seed, context=context)
+    programs, _ = agent.run(targets, judged=True, candidates=SEARCH[quality], seed=seed, context=context, steps=steps)
     added = []
     for window, parsed in zip(windows, programs):
         limit = lambda p: (min(max(p[0], 0.0), program.width), min(max(p[1], 0.0), program.height))
