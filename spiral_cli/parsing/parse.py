@@ -9,7 +9,6 @@ to the agent's canvas whole, as the agent was trained."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np

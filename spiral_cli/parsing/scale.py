@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from spiral_cli.parsing.images import InkImage
 from spiral_cli.tracing.lines import Lines, find_lines
 
@@ -40,10 +38,3 @@ def working_scale(lines: Lines, agent_width: float) -> float:
     """Image px to working px: the lines come out `agent_width` wide."""
     return agent_width / max(lines.width, 1e-6)
 
-
-def box_of_ink(ink: np.ndarray, threshold: float = 0.1) -> tuple[int, int, int, int] | None:
-    """(left, top, right, bottom) of the ink, or None on a blank page."""
-    rows, cols = np.nonzero(ink > threshold)
-    if len(rows) == 0:
-        return None
-    return int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1

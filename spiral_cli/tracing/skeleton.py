@@ -46,7 +46,6 @@ class _Graph:
         loose = np.nonzero(degree <= 1)[0]
         self.node[loose] = count + np.arange(len(loose))
         self.junctions = count
-        self.centres = {j: self.pixels[self.node == j].mean(0) for j in range(count)}
 
     def is_junction(self, node: int) -> bool:
         return 0 <= node < self.junctions
