@@ -9,6 +9,7 @@ import concurrent.futures
 import multiprocessing
 import re
 import time
+from math import comb
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -103,8 +104,6 @@ def _bezier(control: np.ndarray, spacing: float) -> np.ndarray:
     length = float(np.linalg.norm(np.diff(control, axis=0), axis=1).sum())
     t = np.linspace(0, 1, max(2, int(np.ceil(length / spacing)) + 1))[:, None]
     n = len(control) - 1
-    from math import comb
-
     return sum(comb(n, k) * (1 - t) ** (n - k) * t ** k * control[k] for k in range(n + 1))
 
 

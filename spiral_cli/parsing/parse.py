@@ -147,12 +147,7 @@ def cap_strokes(program: StrokeProgram, max_strokes: int) -> StrokeProgram:
         return program
     length = lambda run: sum(np.hypot(a.end[0] - a.start[0], a.end[1] - a.start[1]) for a in run)
     kept = sorted(sorted(range(len(runs)), key=lambda i: -length(runs[i]))[:max_strokes])
-    actions = []
-    for index in kept:
-        first = runs[index][0]
-        actions += [Action("jump", first.start, first.start, first.start, first.pressure, first.size, first.color),
-                    *runs[index]]
-    return program.with_actions(actions)
+    return program.with_strokes(runs[i] for i in kept)
 
 
 def native_error(program: StrokeProgram, target_ink: np.ndarray, render: np.ndarray | None = None) -> tuple[float, float]:

@@ -18,7 +18,7 @@ import torch
 
 from spiral_cli.painting.calibration import size_for_width, width_of_size
 from spiral_cli.painting.painter import ink, render_program
-from spiral_cli.programs.model import Action, StrokeProgram
+from spiral_cli.programs.model import StrokeProgram
 
 TILE = 8  # px
 SAMPLES = 8  # points along each curve
@@ -77,8 +77,9 @@ def calibrated_widths(program: StrokeProgram, target_ink: np.ndarray) -> tuple[S
     for factor in WIDTH_FACTORS:
         trial = program.with_actions([replace(a, size=a.size * factor) for a in program.actions])
         render = _render(trial)
-        if _error(render, target_ink) < best_error:
-            best, best_render, best_error = trial, render, _error(render, target_ink)
+        error = _error(render, target_ink)
+        if error < best_error:
+            best, best_render, best_error = trial, render, error
     return best, best_render
 
 
@@ -122,18 +123,9 @@ def _fit_in_parts(program: StrokeProgram, runs, target_ink: np.ndarray, iteratio
     order = np.argsort(starts[:, axis], kind="stable")
     fitted: dict[int, tuple] = {}
     for half in (order[: len(order) // 2], order[len(order) // 2 :]):
-        part = fit_strokes(_program_of(program, [runs[i] for i in half]), target_ink, iterations)
+        part = fit_strokes(program.with_strokes([runs[i] for i in half]), target_ink, iterations)
         fitted.update(zip(half.tolist(), part.pen_strokes))
-    return _program_of(program, [fitted[i] for i in range(len(runs))])
-
-
-def _program_of(program: StrokeProgram, runs) -> StrokeProgram:
-    """A program drawing these continuous strokes, each after a jump to its start."""
-    actions = []
-    for run in runs:
-        first = run[0]
-        actions += [Action("jump", first.start, first.start, first.start, first.pressure, first.size, first.color), *run]
-    return program.with_actions(actions)
+    return program.with_strokes([fitted[i] for i in range(len(runs))])
 
 
 def keep_better_strokes(program: StrokeProgram, render: np.ndarray, refined: StrokeProgram,
@@ -148,7 +140,7 @@ def keep_better_strokes(program: StrokeProgram, render: np.ndarray, refined: Str
         left, top, right, bottom = _box(old + new, target_ink.shape)
         around = [s[bottom, right] - s[top, right] - s[bottom, left] + s[top, left] for s in sums]
         chosen.append(new if around[1] < around[0] else old)
-    mixed = _program_of(program, chosen)
+    mixed = program.with_strokes(chosen)
     mixed_render = _render(mixed)
     return (mixed, mixed_render) if _error(mixed_render, target_ink) < float(errors[0].sum()) else (program, render)
 
@@ -263,4 +255,4 @@ def _program(program: StrokeProgram, runs, points, controls, widths, layout: _La
             moved.append(replace(action, start=start, control=limit(controls[layout.controls[curve]]), end=end, size=size))
             curve += 1
         moved_runs.append(moved)
-    return _program_of(program, moved_runs)
+    return program.with_strokes(moved_runs)

@@ -23,13 +23,7 @@ def join_strokes(program: StrokeProgram, reach: float) -> StrokeProgram:
     if len(runs) < 2:
         return program
     partner = _pairs(runs, reach)
-    chains = _chains(runs, partner)
-    actions: list[Action] = []
-    for chain in chains:
-        first = chain[0]
-        actions.append(Action("jump", first.start, first.start, first.start, first.pressure, first.size, first.color))
-        actions += chain
-    return program.with_actions(actions)
+    return program.with_strokes(_chains(runs, partner))
 
 
 def _ends(runs: list[Run]) -> tuple[np.ndarray, np.ndarray]:

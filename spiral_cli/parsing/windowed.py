@@ -44,15 +44,12 @@ def _parse_windows(agent: Agent, program: StrokeProgram, target_ink: np.ndarray,
     targets = np.stack([_target(target_ink, w) for w in windows])
     context = [[_moved(a, w.to_window, w.scale) for a in program.actions if _near(a, w)] for w in windows]
     programs, _ = agent.run(targets, judged=True, candidates=SEARCH[quality], seed=seed, context=context, steps=steps)
+    limit = lambda p: (min(max(p[0], 0.0), program.width), min(max(p[1], 0.0), program.height))
     added = []
     for window, parsed in zip(windows, programs):
-        limit = lambda p: (min(max(p[0], 0.0), program.width), min(max(p[1], 0.0), program.height))
         back = lambda p, w=window: limit(w.to_image(p))
-        for run in parsed.pen_strokes:
-            moved = [_moved(a, back, 1 / window.scale) for a in run]
-            added.append(Action("jump", moved[0].start, moved[0].start, moved[0].start, moved[0].pressure, moved[0].size))
-            added += moved
-    return added
+        added += [[_moved(a, back, 1 / window.scale) for a in run] for run in parsed.pen_strokes]
+    return list(program.with_strokes(added).actions)
 
 
 def _target(target_ink: np.ndarray, window: Window) -> np.ndarray:

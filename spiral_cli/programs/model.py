@@ -67,3 +67,13 @@ class StrokeProgram:
 
     def with_actions(self, actions) -> StrokeProgram:
         return replace(self, actions=tuple(actions))
+
+    def with_strokes(self, runs) -> StrokeProgram:
+        """A program drawing these continuous strokes (sequences of draws), each after a jump
+        to its start."""
+        actions = []
+        for run in runs:
+            first = run[0]
+            actions += [Action("jump", first.start, first.start, first.start, first.pressure, first.size, first.color),
+                        *run]
+        return self.with_actions(actions)
