@@ -243,3 +243,12 @@ def test_convert_writes_each_drawing_before_parsing_the_next(tmp_path, monkeypat
     with pytest.raises(KeyboardInterrupt):
         convert._convert_chunk((sorted(folder.glob("*.png")), folder, out))
     assert (out / "a.svg").is_file() and not (out / "b.svg").exists()
+
+
+def test_options_the_tracer_has_no_use_for_are_refused(tmp_path):
+    from spiral_cli.errors import UsageError
+
+    drawing(tmp_path / "lines.png")
+    for method, options in (("trace", {"quality": "best"}), ("trace", {"steps": 5}), ("trace-refine", {"checkpoint": "mnist"})):
+        with pytest.raises(UsageError):
+            parse_files([tmp_path / "lines.png"], method=method, **options)

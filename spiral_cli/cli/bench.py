@@ -116,6 +116,10 @@ def parse(
 
     if method not in METHODS or method == "mcmc":
         raise UsageError(f"--method must be agent, trace-refine or trace, got {method!r}")
+    if method.startswith("trace") and checkpoint is not None:
+        raise UsageError(f"--checkpoint is for the agent: --method {method} does not use one")
+    if method == "trace" and quality != ["fast"]:
+        raise UsageError("--method trace has one quality: give --quality fast")
     if any(q not in QUALITIES for q in quality):
         raise UsageError(f"--quality takes {', '.join(QUALITIES)}")
     if any(p < 1 for p in processes) or any(s < 8 for s in side):

@@ -120,6 +120,7 @@ def evaluate_folder(folder: Path, method: str, checkpoint: str | None = None, qu
     """Scores of every drawing under `folder` (and thumbnails for an overlay sheet)."""
     paths = find_drawings(folder)[:limit]
     quality = "fast" if method == "trace" else quality  # the tracer has one quality
+    checkpoint = None if method.startswith("trace") else checkpoint  # and no agent
     tasks = [(str(p), str(folder), method, checkpoint, quality, seed) for p in paths]
     if workers <= 1:
         outcomes = []

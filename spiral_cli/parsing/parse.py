@@ -215,8 +215,10 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         return parse_scene_images(images, "mcmc", budget=budget, seed=seed)
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
-    if method == "trace" and (quality != "fast" or steps is not None):
-        raise UsageError("--quality and --steps are for the agent and the refinement: --method trace has neither")
+    if method == "trace" and quality != "fast":
+        raise UsageError("--quality is for the agent and the refinement: --method trace has neither")
+    if method.startswith("trace") and (steps is not None or checkpoint is not None):
+        raise UsageError(f"--steps and --checkpoint are for the agent: --method {method} does not use one")
     results: list = [None] * len(images)
     drawings = [measure(image) for image in images]
     names = [None if method.startswith("trace") else checkpoint or default_checkpoint(image) for image in images]
