@@ -44,3 +44,40 @@ def scenes(
         make_scenes_dataset(out_dir, n, max_objects, seed, workers, on_progress=lambda done: progress.advance(bar, done))
     seconds = time.monotonic() - started
     console.print(f"{n} scenes in {out_dir} ({seconds:.1f} s, {n / seconds:.0f} scenes/s)", highlight=False)
+
+
+@app.command("strokes")
+def strokes(
+    out_dir: Path = typer.Argument(..., metavar="OUT_DIR", help="Folder for strokes.npz."),
+    omniglot: Path = typer.Option(None, "--omniglot", help="Folder with Omniglot's strokes_background*.zip."),
+    stroke3: list[Path] = typer.Option([], "--stroke3", help="kanji.rdp100.npz or aaron_sheep.npz (repeatable)."),
+    brush: str = typer.Option("classic/pen", "--brush", help="Brush of the renders (train with the same one)."),
+    workers: int = typer.Option(len(os.sched_getaffinity(0)), "--workers", help="Parallel processes."),
+) -> None:
+    """Human drawings as stroke programs: each recording's strokes in the person's order, fitted
+    with quadratic strokes on the action grid, rendered; drawings that need more than an episode's
+    steps are left out. Korean and Tagalog (Omniglot) and the files' test splits are held out."""
+    from spiral_cli.data.human_strokes import read_omniglot_strokes, read_stroke3
+    from spiral_cli.data.stroke_programs import build, save
+    from spiral_cli.envs.paint import PaintConfig
+    from spiral_cli.painting.brushes import brush_path
+
+    if omniglot is None and not stroke3:
+        raise UsageError("name at least one source: --omniglot DIR or --stroke3 FILE")
+    drawings = read_omniglot_strokes(omniglot) if omniglot is not None else []
+    for path in stroke3:
+        drawings += read_stroke3(path)
+    console = Console(stderr=True)
+    started = time.monotonic()
+    brush_path(brush)  # an unknown brush fails here, before the work
+    config = PaintConfig(brush=brush)
+    with Progress(TextColumn("fitting and rendering"), BarColumn(), MofNCompleteColumn(), console=console,
+                  transient=True) as progress:
+        bar = progress.add_task("strokes", total=len(drawings))
+        programs, counts = build(drawings, config, workers, on_progress=lambda done: progress.advance(bar, done))
+    path = save(programs, out_dir)
+    for source, count in counts.items():
+        console.print(f"{source}: {count['kept']} of {count['read']} drawings fit {config.episode_length} steps",
+                      highlight=False)
+    console.print(f"{len(programs)} programs ({int(programs.test.sum())} held out) in {path} "
+                  f"({time.monotonic() - started:.0f} s)", highlight=False)

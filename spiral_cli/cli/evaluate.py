@@ -17,7 +17,7 @@ from spiral_cli.export.raster import image_grid, png_bytes
 
 def evaluate(
     checkpoint: str = typer.Option(None, "--checkpoint", help="Shipped checkpoint name, run directory or checkpoint directory (lineart: default picked per image)."),
-    data: str = typer.Option(..., "--data", help="mnist:DIR, omniglot:PATH, images:DIR or scenes:DIR (its test split is used); lineart:DIR (drawings at their own size, true strokes beside them)."),
+    data: str = typer.Option(..., "--data", help="mnist:DIR, omniglot:PATH, images:DIR, scenes:DIR or strokes:DIR (its test split is used); lineart:DIR (drawings at their own size, true strokes beside them)."),
     method: str = typer.Option("agent,trace-refine,trace", "--method", help="lineart: comma-separated parse methods, each reported beside the others (agent: the whole pipeline; trace-refine: without the agent; trace: the classic tracer)."),
     quality: str = typer.Option("fast", "--quality", help="lineart: parse quality (fast, best)."),
     n: int = typer.Option(1000, "--n", help="Number of test images."),

@@ -13,7 +13,7 @@ from spiral_cli.training.config import REWARDS, TrainConfig
 
 def train(
     data: str = typer.Option(
-        None, "--data", help="mnist:DIR, omniglot:PATH, images:DIR or scenes:DIR (real images / targets)."
+        None, "--data", help="mnist:DIR, omniglot:PATH, images:DIR, scenes:DIR or strokes:DIR (real images / targets)."
     ),
     env: str = typer.Option("paint", "--env", help="paint (libmypaint strokes) or scenes (MuJoCo objects)."),
     run_dir: Path = typer.Option(Path("runs/spiral"), "--run-dir", help="Where checkpoints, config and logs go."),
@@ -78,6 +78,15 @@ def train(
         help="Share of cloning batches (warm start and --imitation) on training images labelled by the centerline "
              "tracer instead of random synthetic programs (grayscale paint data).",
     ),
+    human: float = typer.Option(
+        0.0, "--human",
+        help="Share of cloning batches (warm start and --imitation) on people's own strokes: the stroke programs of "
+             "--data strokes:DIR (spiral dataset strokes), each drawn with a random pen and shift.",
+    ),
+    human_strokes: str = typer.Option(
+        None, "--human-strokes", metavar="DIR",
+        help="Folder of spiral dataset strokes for --human (default: --data, when it is strokes:DIR).",
+    ),
     brush: str = typer.Option(None, "--brush", help="Painting brush (default classic/dry_brush)."),
     canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
     grid: int = typer.Option(None, "--grid", help="Action grid (default 32; scenes 16)."),
@@ -112,6 +121,7 @@ def train(
             env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
             env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
             updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, trace_fraction=trace,
+            human_fraction=human, human_strokes=human_strokes,
             search_candidates=search,
             search_fraction=search_fraction, search_refine=search_refine, search_replay=search_replay, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,

@@ -58,6 +58,15 @@ def true_strokes(image: Path) -> list[np.ndarray] | None:
     return None
 
 
+def resampled(line: np.ndarray, spacing: float = SPACING) -> np.ndarray:
+    """A polyline with points about `spacing` px apart (corners kept)."""
+    pieces = [line[:1]]
+    for start, end in zip(line[:-1], line[1:]):
+        count = max(1, int(np.ceil(np.linalg.norm(end - start) / spacing)))
+        pieces.append(start + (end - start) * np.linspace(0, 1, count + 1)[1:, None])
+    return np.concatenate(pieces)
+
+
 def stroke_polylines(program: StrokeProgram, spacing: float = SPACING) -> list[np.ndarray]:
     """Each continuous stroke as (n, 2) points about `spacing` px apart along its curves."""
     lines = []

@@ -25,14 +25,21 @@ class ReconstructionReport:
     relative_residual: float
     strokes_per_image: float
     images_per_second: float
+    # Against people's strokes (strokes:DIR data): continuous strokes drawn and true, the mean
+    # |drawn - true| per image, and the chamfer distance in canvas px.
+    pen_strokes_per_image: float | None = None
+    true_strokes_per_image: float | None = None
+    stroke_count_error: float | None = None
+    chamfer_px: float | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float, blank: np.ndarray | None = None
-          ) -> ReconstructionReport:
-    """`blank` is the canvas before any action (default white paper)."""
+def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float, blank: np.ndarray | None = None,
+          truth: list | None = None) -> ReconstructionReport:
+    """`blank` is the canvas before any action (default white paper); `truth`, the true
+    polylines of each target when known."""
     errors = ((ink(finals) - ink(targets)) ** 2).reshape(len(targets), -1).mean(1)
     empty = ((ink(targets) - (0.0 if blank is None else ink(blank))) ** 2).reshape(len(targets), -1).mean(1)
     return ReconstructionReport(
@@ -42,7 +49,32 @@ def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float, bla
         relative_residual=float(errors.mean() / empty.mean()),
         strokes_per_image=float(np.mean([p.marks for p in programs])),  # objects, for scenes
         images_per_second=len(targets) / seconds,
+        **(_against_truth(programs, truth) if truth is not None else {}),
     )
+
+
+def _against_truth(programs, truth: list) -> dict:
+    from spiral_cli.evaluation.lineart import chamfer, resampled, stroke_polylines
+
+    drawn = np.array([len(p.pen_strokes) for p in programs])
+    true = np.array([len(t) for t in truth])
+    distances = [chamfer(stroke_polylines(p), [resampled(line) for line in t]) for p, t in zip(programs, truth)]
+    return {
+        "pen_strokes_per_image": float(drawn.mean()),
+        "true_strokes_per_image": float(true.mean()),
+        "stroke_count_error": float(np.abs(drawn - true).mean()),
+        "chamfer_px": float(np.mean(distances)),
+    }
+
+
+def true_strokes(data: str, n: int) -> list | None:
+    """People's polylines of the first n test images of strokes:DIR data (None for other data)."""
+    if not data.startswith("strokes:"):
+        return None
+    from spiral_cli.data.datasets import load_stroke_programs
+
+    programs = load_stroke_programs(data, "test")
+    return [programs.true_strokes(i) for i in range(min(n, len(programs)))]
 
 
 def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bool = False, seed: int = 0,
@@ -64,7 +96,8 @@ def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bo
         outcomes = [_run_batch(task) for task in tasks]
     programs = [program for batch_programs, _ in outcomes for program in batch_programs]
     finals = np.concatenate([batch_finals for _, batch_finals in outcomes])
-    return score(finals, targets, programs, time.perf_counter() - start), targets, finals
+    seconds = time.perf_counter() - start
+    return score(finals, targets, programs, seconds, truth=true_strokes(data, n)), targets, finals
 
 
 def evaluate_tracer(env, data: str, n: int = 1000):
@@ -75,7 +108,8 @@ def evaluate_tracer(env, data: str, n: int = 1000):
     targets = load_dataset(data, "test", env.canvas, env.color, limit=n).images
     start = time.perf_counter()
     programs, finals = render_episodes(trace_episodes(targets, env), env)
-    return score(finals, targets, programs, time.perf_counter() - start), targets, finals
+    seconds = time.perf_counter() - start
+    return score(finals, targets, programs, seconds, truth=true_strokes(data, n)), targets, finals
 
 
 _WORKER: dict = {}  # the agent and the method of this process

@@ -56,17 +56,25 @@ def _trace(image: np.ndarray, config: PaintConfig) -> tuple[list[dict], tuple[in
 
 
 def _fit_program(paths: list[np.ndarray], config: PaintConfig) -> list[dict]:
-    """A jump to each path's start, then its strokes; looser fits, then fewer (longest kept)
-    paths, until it fits the episode; no-op jumps fill the rest."""
-    tolerance, kept = TOLERANCE, list(paths)
+    """Looser fits, then fewer (longest kept) paths, until the paths fit the episode."""
+    kept = list(paths)
+    while (actions := fit_program(kept, config)) is None:
+        kept.remove(min(kept, key=len))
+    return actions
+
+
+def fit_program(paths: list[np.ndarray], config: PaintConfig, tolerance: float = TOLERANCE,
+                loosest: float = 8 * TOLERANCE) -> list[dict] | None:
+    """A jump to each (row, column) path's start, then its strokes, fitted ever more loosely
+    up to `loosest` px until they fit the episode (None if they never do); no-op jumps fill
+    the rest."""
     while True:
-        pieces = [(path, fit_segments(path, tolerance)) for path in kept]
+        pieces = [(path, fit_segments(path, tolerance)) for path in paths]
         if sum(1 + len(segments) for _, segments in pieces) <= config.episode_length:
             break
-        if tolerance < 8 * TOLERANCE:
-            tolerance *= 1.5
-        else:
-            kept.remove(min(kept, key=len))
+        if tolerance >= loosest:
+            return None
+        tolerance *= 1.5
     actions = []
     for path, segments in pieces:
         actions.append(_action(config, 0, path[0], path[0]))

@@ -15,7 +15,7 @@ from spiral_cli.errors import UsageError
 from spiral_cli.training.setup import REINFORCE, Shared, build_policy, child_process_init, parent_alive
 from spiral_cli.parsing.search import ink, search_step
 from spiral_cli.tracing.episodes import trace_episodes
-from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC, TRACE
+from spiral_cli.training.shared import AGENT, HUMAN, SEARCH, SYNTHETIC, TRACE
 from spiral_cli.training.synthetic import executed_actions, synthetic_episode
 
 
@@ -39,6 +39,8 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
             fill_with_synthetic(envs, shared, slot, rng)
         elif source == TRACE:
             fill_with_trace(envs, shared, slot, rng)
+        elif source == HUMAN:
+            fill_with_human(envs, shared, slot, rng)
         else:
             version = shared.policy_weights.pull(policy, version)
             searching = source == SEARCH
@@ -48,11 +50,14 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
 
 
 def choose_source(shared: Shared, rng) -> int:
-    """Who chooses the actions of the next slot: synthetic programs or the tracer (cloning),
-    search, or the policy."""
+    """Who chooses the actions of the next slot: people's strokes, the tracer or synthetic
+    programs (cloning), search, or the policy."""
     config = shared.config
     if shared.phase.value != REINFORCE or rng.random() < config.imitation_fraction:
-        return TRACE if rng.random() < config.trace_fraction else SYNTHETIC
+        share = rng.random()
+        if share < config.human_fraction:
+            return HUMAN
+        return TRACE if share < config.human_fraction + config.trace_fraction else SYNTHETIC
     if config.search_candidates > 1 and rng.random() < config.search_fraction:
         return SEARCH
     return AGENT
@@ -148,6 +153,46 @@ def fill_with_trace(envs, shared: Shared, slot: int, rng) -> None:
     store.target[slot] = target
     store.log_prob[slot] = 0.0
     store.source[slot] = TRACE
+
+
+# Pens people's strokes are rendered with in cloning, so that the agent meets hairlines to bold
+# lines: size indices (1, 2, 4 and 8 px on a 64 px canvas) with their odds; pressure levels.
+HUMAN_SIZES, HUMAN_SIZE_ODDS = (0, 1, 2, 3), (0.15, 0.45, 0.25, 0.15)
+HUMAN_PRESSURES = (3, 10)
+HUMAN_SHIFT = 3  # grid cells a drawing may move (never past the canvas's edge)
+
+
+def fill_with_human(envs, shared: Shared, slot: int, rng) -> None:
+    """People's stroke programs, each with a random pen and a small random shift; the target
+    is their render, so labels and target always agree."""
+    store, steps, programs = shared.store, shared.store.steps, shared.programs
+    chosen = torch.from_numpy(rng.integers(len(programs["flag"]), size=envs.num_envs))
+    actions = {k: v[chosen].T.clone() for k, v in programs.items()}  # (T, B)
+    sizes = rng.choice(HUMAN_SIZES, size=envs.num_envs, p=HUMAN_SIZE_ODDS)
+    actions["size"][:] = torch.from_numpy(np.minimum(sizes, len(shared.env_config.brush_sizes) - 1))
+    actions["pressure"][:] = torch.from_numpy(
+        np.minimum(rng.integers(*HUMAN_PRESSURES, size=envs.num_envs), shared.env_config.pressure_levels - 1))
+    _shift(actions, shared.env_config.grid, rng)
+    episodes = [[{k: int(v[t, b]) for k, v in actions.items()} for t in range(steps)] for b in range(envs.num_envs)]
+    store.canvas[slot, steps] = _execute(envs, episodes, steps, store.canvas[slot])
+    for name, value in actions.items():
+        store.actions[name][slot] = value
+        store.labels[name][slot] = value
+    store.target[slot] = store.canvas[slot, steps]
+    store.log_prob[slot] = 0.0
+    store.source[slot] = HUMAN
+
+
+def _shift(actions: dict, grid: int, rng) -> None:
+    """Move each episode's end and control cells by up to HUMAN_SHIFT cells, within the grid."""
+    cells = torch.stack([actions["end"], actions["control"]])  # (2, T, B)
+    rows, columns = cells // grid, cells % grid
+    for axis in (rows, columns):
+        low, high = axis.amin(dim=(0, 1)), axis.amax(dim=(0, 1))
+        shift = torch.from_numpy(rng.integers(-HUMAN_SHIFT, HUMAN_SHIFT + 1, size=axis.shape[-1]))
+        axis += shift.clamp(-low, grid - 1 - high)
+    shifted = rows * grid + columns
+    actions["end"], actions["control"] = shifted[0], shifted[1]
 
 
 def _execute(envs, episodes: list[list[dict]], steps: int, canvases: torch.Tensor | None = None) -> torch.Tensor:

@@ -15,7 +15,7 @@ REWARDS = ("discriminator", "discriminator-step", "l2", "l2-step")
 class TrainConfig:
     env: str = "paint"
     env_options: dict = field(default_factory=dict)  # e.g. canvas, grid, episode_length, brush
-    data: str | None = None  # mnist:DIR, omniglot:PATH, images:DIR, scenes:DIR
+    data: str | None = None  # mnist:DIR, omniglot:PATH, images:DIR, scenes:DIR, strokes:DIR
     conditional: bool = True
     model: str = "default"
     model_options: dict = field(default_factory=dict)
@@ -51,10 +51,19 @@ class TrainConfig:
     search_temperature: float = 1.0  # of the sampled proposals; above 1 imitation flattens the policy without end
     imitation_fraction: float = 0.0  # share of batches that stay behaviour cloning after the warm start
     trace_fraction: float = 0.0  # share of cloning batches on traced training images instead of random programs
+    human_fraction: float = 0.0  # share of cloning batches on people's stroke programs
+    human_strokes: str | None = None  # strokes:DIR of those programs (default: --data, when it is strokes:DIR)
     minutes: float | None = 60.0
     updates: int | None = None
     checkpoint_minutes: float = 3.0
     seed: int = 0
+
+    @property
+    def human_programs(self) -> str | None:
+        """The strokes:DIR spec people's programs are cloned from."""
+        if self.human_strokes:
+            return self.human_strokes if ":" in self.human_strokes else f"strokes:{self.human_strokes}"
+        return self.data if self.data and self.data.startswith("strokes:") else None
 
     @property
     def uses_discriminator(self) -> bool:
@@ -86,6 +95,13 @@ class TrainConfig:
         if self.trace_fraction and not (self.env == "paint" and self.conditional and self.data
                                         and not self.env_options.get("color", data_kind(self.data) == "images")):
             raise UsageError("--trace needs a conditional agent in the paint environment on grayscale --data")
+        if not 0.0 <= self.human_fraction <= 1.0 or self.human_fraction + self.trace_fraction > 1.0:
+            raise UsageError("--human must be in [0, 1], and --human plus --trace at most 1")
+        if self.human_fraction and not (self.env == "paint" and self.conditional and self.human_programs):
+            raise UsageError("--human needs a conditional agent in the paint environment and --human-strokes DIR "
+                             "(or --data strokes:DIR)")
+        if self.human_strokes and not self.human_fraction:
+            raise UsageError("--human-strokes has no effect without --human F")
         if self.teacher and self.search_candidates < 2:
             raise UsageError("--teacher needs --search K (K >= 2)")
         if self.env != "paint" and (self.search_candidates > 1 or self.stroke_penalty):

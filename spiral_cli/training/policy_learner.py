@@ -16,13 +16,13 @@ from safetensors.torch import load_file
 
 from spiral_cli.parsing.agent import resolve_checkpoint
 from spiral_cli.training.checkpoint import load_module, save_module
-from spiral_cli.training.shared import AGENT, SEARCH, SYNTHETIC, TRACE
+from spiral_cli.training.shared import AGENT, HUMAN, SEARCH, SYNTHETIC, TRACE
 from spiral_cli.training.rewards import episode_rewards, relative_residual
 from spiral_cli.training.setup import (
     REINFORCE, Shared, build_discriminator, build_policy, child_process_init, parent_alive, serve_commands,
 )
 
-SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", SEARCH: "search", TRACE: "trace"}
+SOURCES = {AGENT: "agent", SYNTHETIC: "synthetic", SEARCH: "search", TRACE: "trace", HUMAN: "human"}
 SEARCH_REPLAY = "search-replay"
 IMAGE_EVERY = 50  # updates between image grids sent to TensorBoard
 SEARCH_MEMORY = 16  # searched batches kept for --search-replay: the last minute or so
@@ -101,7 +101,7 @@ class PolicyLearner:
     def _collect(self) -> list[int] | None:
         """A batch of slots from one source: synthetic programs, the tracer, search, or the policy itself."""
         if self.shared.phase.value == REINFORCE and not self.shared.config.imitation_fraction:
-            for source in (SYNTHETIC, TRACE):  # left over from the warm start: no longer wanted
+            for source in (SYNTHETIC, TRACE, HUMAN):  # left over from the warm start: no longer wanted
                 for slot in self.pending[source]:
                     self.shared.free_slots.put(slot)
                 self.pending[source].clear()
@@ -155,6 +155,8 @@ class PolicyUpdater:
         (synthetic programs, search or the tracer), or reinforce the policy's own."""
         if source == SYNTHETIC:
             return self.imitate(batch, "bc_loss")
+        if source == HUMAN:  # the target is the render of the labels: nothing to score
+            return self.imitate(batch, "human_loss")
         if source in (SEARCH, TRACE):
             name = "search" if source == SEARCH else "trace"
             metrics = self.imitate(batch, f"{name}_loss")

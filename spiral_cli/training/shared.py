@@ -9,8 +9,8 @@ from spiral_cli.agent.policy import ActionComponent
 
 
 # Who chose a slot's actions: the policy (reinforce), or a teacher to imitate (random programs,
-# search, or the centerline tracer).
-AGENT, SYNTHETIC, SEARCH, TRACE = 0, 1, 2, 3
+# search, the centerline tracer, or people's own strokes).
+AGENT, SYNTHETIC, SEARCH, TRACE, HUMAN = 0, 1, 2, 3, 4
 
 
 class RolloutStore:
@@ -27,7 +27,7 @@ class RolloutStore:
             for _ in range(2)
         )
         self.log_prob = torch.zeros((slots, steps, batch)).share_memory_()
-        self.source = torch.zeros(slots, dtype=torch.int8).share_memory_()  # AGENT, SYNTHETIC, SEARCH or TRACE
+        self.source = torch.zeros(slots, dtype=torch.int8).share_memory_()  # AGENT, SYNTHETIC, SEARCH, TRACE or HUMAN
 
     def read(self, slots: list[int]) -> dict:
         """Copies of the given slots joined along the batch axis."""

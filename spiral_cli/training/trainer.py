@@ -16,6 +16,7 @@ import torch
 import torch.multiprocessing as mp
 
 from spiral_cli.data import load_dataset
+from spiral_cli.data.datasets import load_stroke_programs
 from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.training.actor import actor_main, load_teacher
 from spiral_cli.training.checkpoint import (
@@ -92,14 +93,19 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     if config.teacher:
         load_teacher(config.teacher, env.action_components())  # fail here, not in every actor
     initial = initial_weights(config, env) if config.init_from and checkpoint is None else None
-    data = None
+    data = programs = None
     if config.data is not None:
         data = torch.from_numpy(load_dataset(config.data, "train", env.canvas, env.color).images).share_memory_()
+    if config.human_fraction:
+        programs = {k: torch.from_numpy(v.astype("int64")).share_memory_()
+                    for k, v in load_stroke_programs(config.human_programs, "train").actions.items()}
     if backend == "ray":
+        if programs is not None:
+            raise UsageError("--human runs on the local backend (--backend ray does not clone people's strokes yet)")
         from spiral_cli.training.ray_backend import RayTrainer
 
         return RayTrainer(config, env, data, run_dir, checkpoint, prior, console, initial, address, learner_device).run()
-    return Trainer(config, env, data, run_dir, checkpoint, prior, console, initial).run()
+    return Trainer(config, env, data, run_dir, checkpoint, prior, console, initial, programs).run()
 
 
 def initial_weights(config: TrainConfig, env) -> dict:
@@ -120,7 +126,7 @@ BACKENDS = ("local", "ray")
 
 
 class Trainer:
-    def __init__(self, config, env, data, run_dir, checkpoint, prior, console, initial_weights=None):
+    def __init__(self, config, env, data, run_dir, checkpoint, prior, console, initial_weights=None, programs=None):
         self.config, self.env, self.run_dir = config, env, run_dir
         self.context = mp.get_context("spawn")  # libmypaint's OpenMP and torch do not survive fork
         ctx = self.context
@@ -142,7 +148,7 @@ class Trainer:
             config=config, env_config=env, components=components, image_shape=shape,
             store=RolloutStore(slots, env.episode_length, config.envs_per_actor, shape, components),
             free_slots=ctx.Queue(), full_slots=ctx.Queue(),
-            policy_weights=SharedWeights(policy, ctx), d_weights=d_weights, replay=replay, data=data,
+            policy_weights=SharedWeights(policy, ctx), d_weights=d_weights, replay=replay, data=data, programs=programs,
             stop=ctx.Event(), phase=ctx.Value("i", self._phase(self.prior_wall)),
             policy_updates=ctx.Value("q", int(prior.get("updates", 0))),
             env_steps=ctx.Value("q", int(prior.get("env_steps", 0))),
