@@ -151,3 +151,23 @@ def test_training_clones_peoples_strokes_and_its_loss_goes_down(tmp_path):
     losses = [r["human_loss"] for r in rows]
     assert sum(losses[-5:]) < 0.7 * sum(losses[:5])
     assert json.loads((tmp_path / "run" / "config.json").read_text())["human_fraction"] == 1.0
+
+
+def test_scores_against_true_strokes_count_continuous_strokes_and_their_distance():
+    from spiral_cli.evaluation.reconstruction import score
+
+    line = np.array([[10.0, 20.0], [50.0, 20.0]])
+    actions = stroke_programs.program_of([line], PEN)
+    split_in_two = stroke_programs.program_of([np.array([[10.0, 20.0], [30.0, 20.0]]),
+                                               np.array([[30.0, 20.0], [50.0, 20.0]])], PEN)
+    (one,), finals_one = render_episodes([actions], PEN)
+    (two,), finals_two = render_episodes([split_in_two], PEN)
+    exact = score(finals_one, finals_one, [one], 1.0, truth=[[line]])
+    assert exact.stroke_count_error == 0 and exact.chamfer_px < 0.5 and exact.relative_residual == 0
+    pieces = score(finals_two, finals_one, [two], 1.0, truth=[[line]])
+    assert pieces.pen_strokes_per_image == 2 and pieces.stroke_count_error == 1
+    away = score(finals_one, finals_one, [one], 1.0, truth=[[line + [0, 10]]])
+    assert away.chamfer_px > 9, "a line 10 px off is 10 px away"
+    (blank,), _ = render_episodes([[dict(actions[0], flag=0)] * PEN.episode_length], PEN)
+    nothing = score(finals_one, finals_one, [blank], 1.0, truth=[[line]])
+    assert nothing.images_without_strokes == 1 and nothing.chamfer_px is None

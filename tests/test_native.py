@@ -252,3 +252,24 @@ def test_options_the_tracer_has_no_use_for_are_refused(tmp_path):
     for method, options in (("trace", {"quality": "best"}), ("trace", {"steps": 5}), ("trace-refine", {"checkpoint": "mnist"})):
         with pytest.raises(UsageError):
             parse_files([tmp_path / "lines.png"], method=method, **options)
+
+
+def test_glyphs_fitted_side_by_side_each_come_closer_and_never_worse():
+    from spiral_cli.parsing.refine_glyphs import refine_glyphs
+
+    def line_program(y, size=2.0):
+        start, end = (8.0, y), (56.0, y)
+        return StrokeProgram(64, 64, "classic/pen", "grayscale", (
+            Action("jump", start, start, start, 1.0, size), Action("draw", start, (32.0, y), end, 1.0, size)))
+
+    truths = [line_program(30.5), line_program(60.0), line_program(4.0)]  # two run along the glyph's edges
+    targets = np.stack([ink(render_program(p)[..., 0]) for p in truths])
+    guesses = [line_program(32.0), line_program(62.0), truths[2]]  # 1.5 and 2 px off; the third exact
+    renders = np.stack([ink(render_program(p)[..., 0]) for p in guesses])
+    kept, kept_ink = refine_glyphs(guesses, targets, renders, iterations=10)
+    before = ((renders - targets) ** 2).sum((1, 2))
+    after = ((kept_ink - targets) ** 2).sum((1, 2))
+    assert after[0] < 0.7 * before[0] and after[1] < before[1], "misplaced lines move onto their targets"
+    assert after[2] <= before[2], "a glyph never gets worse"
+    assert np.array_equal(kept_ink[0], ink(render_program(kept[0])[..., 0])), "the render is the kept program's"
+    assert all(0 <= v <= 64 for p in kept for a in p.actions for v in (*a.start, *a.end, *a.control))

@@ -19,6 +19,8 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from spiral_cli.data import load_dataset
+from spiral_cli.data.datasets import mnist_labels
 from spiral_cli.data.stroke_programs import SOURCES, load, split
 from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.evaluation.human import held_out_omniglot, teacher_report
@@ -75,6 +77,39 @@ def write_sheet(path: Path, checkpoint: str, subset, images: np.ndarray, config,
     write_output(path, png_bytes(image_grid(tiles, columns=4)))
 
 
+def mnist_reports(folder: Path, checkpoints: list[str], n: int) -> dict:
+    """Test digits: residual and strokes, and per digit class the share drawn in one
+    continuous stroke (a person draws most 0, 2, 3, 6 and 9 without lifting the pen)."""
+    spec = f"mnist:{folder}"
+    digits = load_dataset(spec, "test", 64, False, limit=n).images
+    labels = mnist_labels(spec, "test", limit=n)
+    reports, shares = {}, {}
+    runs = {}
+    for checkpoint in checkpoints:
+        agent = Agent.load(checkpoint)
+        start = time.perf_counter()
+        programs, finals, _ = reconstruct(agent, digits, "fast")
+        runs[f"{checkpoint} parse fast"] = (programs, finals, time.perf_counter() - start)
+    config = PaintConfig(brush="classic/pen")
+    start = time.perf_counter()
+    programs, finals = render_episodes(trace_episodes(digits, config), config)
+    runs["grid tracer (--trace teacher)"] = (programs, finals, time.perf_counter() - start)
+    for name, (programs, finals, seconds) in runs.items():
+        reports[name] = score(finals, digits, programs, seconds).to_dict()
+        one = np.array([len(p.pen_strokes) == 1 for p in programs])
+        shares[name] = {str(d): float(one[labels == d].mean()) for d in range(10)}
+        reports[name]["one_stroke_share"] = float(one.mean())
+    show(f"MNIST test digits, n={len(digits)}", reports)
+    table = Table(title="share of digits drawn in one continuous stroke, by class")
+    table.add_column("")
+    for d in range(10):
+        table.add_column(str(d), justify="right")
+    for name, share in shares.items():
+        table.add_row(name, *(f"{share[str(d)]:.2f}" for d in range(10)))
+    Console(width=200).print(table)
+    return {"reports": reports, "one_stroke_share_by_class": shares}
+
+
 def show(title: str, reports: dict) -> None:
     table = Table(title=title)
     table.add_column("")
@@ -95,6 +130,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", action="append", default=[])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--best", action="store_true", help="also spiral parse --quality best (slow)")
+    parser.add_argument("--mnist", type=Path, help="MNIST folder: also its first --mnist-n test digits")
+    parser.add_argument("--mnist-n", type=int, default=1000)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sheet", type=Path, help="PNG: held-out glyphs | first checkpoint's strokes | people's, "
                                                    "each stroke coloured in drawing order")
@@ -130,6 +167,8 @@ def main() -> None:
         reports.update(tracer_reports(part.images, truth))
         show(f"held-out {source} stroke programs against their true strokes, n={len(part)}", reports)
         payload[f"{source} strokes"] = reports
+    if args.mnist:
+        payload["mnist"] = mnist_reports(args.mnist, args.checkpoint, args.mnist_n)
     if args.json:
         args.json.write_text(json.dumps(payload, indent=1) + "\n")
 

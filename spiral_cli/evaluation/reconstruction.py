@@ -31,6 +31,7 @@ class ReconstructionReport:
     true_strokes_per_image: float | None = None
     stroke_count_error: float | None = None
     chamfer_px: float | None = None
+    images_without_strokes: int | None = None
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -58,12 +59,14 @@ def _against_truth(programs, truth: list) -> dict:
 
     drawn = np.array([len(p.pen_strokes) for p in programs])
     true = np.array([len(t) for t in truth])
-    distances = [chamfer(stroke_polylines(p), [resampled(line) for line in t]) for p, t in zip(programs, truth)]
+    distances = np.array([chamfer(stroke_polylines(p), [resampled(line) for line in t]) if len(p.pen_strokes)
+                          else np.nan for p, t in zip(programs, truth)])
     return {
         "pen_strokes_per_image": float(drawn.mean()),
         "true_strokes_per_image": float(true.mean()),
         "stroke_count_error": float(np.abs(drawn - true).mean()),
-        "chamfer_px": float(np.mean(distances)),
+        "chamfer_px": float(np.nanmean(distances)) if not np.isnan(distances).all() else None,
+        "images_without_strokes": int(np.isnan(distances).sum()) or None,  # left out of the chamfer distance
     }
 
 

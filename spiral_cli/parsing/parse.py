@@ -19,6 +19,7 @@ from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
 from spiral_cli.parsing.refine import refine_program
+from spiral_cli.parsing.refine_glyphs import refine_glyphs
 from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
 from spiral_cli.parsing.scale import Drawing, colourful, measure, working_scale
 from spiral_cli.parsing.scenes import parse_scene_images
@@ -28,9 +29,10 @@ from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.native import trace_program
 
 QUALITIES = {
-    # name: (candidates per step, rollouts per image, refine) on one canvas; fast is a single greedy pass
-    "fast": (1, 1, False),
-    "best": (16, 4, True),
+    # name: (candidates per step, rollouts per image, refine on the grid, iterations of the off-grid
+    # fit) on one canvas; fast is a single greedy pass and a short fit of all glyphs at once
+    "fast": (1, 1, False, 3),
+    "best": (16, 4, True, 4 * ITERATIONS),
 }
 # agent: the whole pipeline; trace: the classic tracer alone (the baseline); trace-refine: the
 # pipeline without the agent (so its contribution is measured); mcmc: the scenes baseline
@@ -75,7 +77,7 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
 def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
                 seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray, np.ndarray]:
     """Programs, renders and squared errors for canvas-sized targets (N, H, W, C) uint8."""
-    candidates, rollouts, refine = QUALITIES[quality]
+    candidates, rollouts, refine, fit_iterations = QUALITIES[quality]
     best_programs, best_renders, best_errors = None, None, np.full(len(targets), np.inf)
     for rollout in range(rollouts):
         programs, renders = agent.run(targets, greedy=candidates == 1, seed=seed + rollout,
@@ -90,7 +92,18 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
         for index in range(len(targets)):
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
         best_errors = _errors(best_renders, targets)
+    if fit_iterations and not agent.env.color and agent.config.env == "paint":
+        best_programs, best_renders = _fitted_off_grid(best_programs, best_renders, targets, fit_iterations)
+        best_errors = _errors(best_renders, targets)
     return best_programs, best_renders, best_errors
+
+
+def _fitted_off_grid(programs, renders: np.ndarray, targets: np.ndarray, iterations: int):
+    """The glyphs' strokes moved off the action grid by the differentiable rasteriser, where
+    that brings the real render closer (refine_glyphs); renders back as canvases."""
+    kept, kept_ink = refine_glyphs(programs, ink(targets[..., 0]), ink(renders[..., 0]), iterations)
+    canvases = np.round(255.0 * (1.0 - kept_ink)).astype(np.uint8)[..., None]
+    return kept, canvases
 
 
 def _errors(renders: np.ndarray, targets: np.ndarray) -> np.ndarray:
