@@ -31,7 +31,7 @@ from spiral_cli.tracing.native import trace_program
 QUALITIES = {
     # name: (candidates per step, rollouts per image, refine on the grid, iterations of the off-grid
     # fit) on one canvas; fast is a single greedy pass and a short fit of all glyphs at once
-    "fast": (1, 1, False, 3),
+    "fast": (1, 1, False, 5),
     "best": (16, 4, True, 4 * ITERATIONS),
 }
 # agent: the whole pipeline; trace: the classic tracer alone (the baseline); trace-refine: the

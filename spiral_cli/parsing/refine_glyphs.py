@@ -19,6 +19,9 @@ from spiral_cli.parsing.refine_native import fit_strokes
 from spiral_cli.programs.model import StrokeProgram
 
 GAP = 16  # px between glyphs on the mosaic: beyond any stroke's reach in the fit
+# A glyph's curves are a few px long: small tiles waste fewer pixels, five points follow them,
+# and a few steps of 0.3 px move a stroke by about the action grid's half cell.
+TILE, SAMPLES, POINT_RATE = 4, 5, 0.3
 
 
 def refine_glyphs(programs: list[StrokeProgram], targets_ink: np.ndarray, renders_ink: np.ndarray,
@@ -40,7 +43,7 @@ def refine_glyphs(programs: list[StrokeProgram], targets_ink: np.ndarray, render
     if not runs:
         return list(programs), renders_ink
     mosaic = replace(programs[0], width=mosaic_ink.shape[1], height=mosaic_ink.shape[0], grid=None, actions=())
-    fitted = fit_strokes(mosaic.with_strokes(runs), mosaic_ink, iterations).pen_strokes
+    fitted = fit_strokes(mosaic.with_strokes(runs), mosaic_ink, iterations, POINT_RATE, TILE, SAMPLES).pen_strokes
     kept, kept_ink = [], renders_ink.copy()
     for index, (program, target) in enumerate(zip(programs, targets_ink)):
         x, y = origin(index)

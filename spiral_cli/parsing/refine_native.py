@@ -91,25 +91,28 @@ def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
     return float(((render - target_ink) ** 2).sum())
 
 
-def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int = ITERATIONS) -> StrokeProgram:
-    """Gradient descent on the rasteriser: every point and width at once."""
+def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int = ITERATIONS,
+                point_rate: float = POINT_RATE, tile: int = TILE,
+                samples: int = SAMPLES) -> StrokeProgram:
+    """Gradient descent on the rasteriser: every point and width at once. Smaller tiles and
+    fewer samples per curve suit short curves (glyphs at 64 px)."""
     runs = program.pen_strokes
     if not runs:
         return program
     points, controls, widths, layout = _parameters(runs, program.brush)
-    pairs = _tile_pairs(points, controls, layout, widths, target_ink.shape)
+    pairs = _tile_pairs(points, controls, layout, widths, target_ink.shape, tile, samples)
     if pairs is None:  # too much at once for bounded memory: fit the two halves of the page one after the other
         return _fit_in_parts(program, runs, target_ink, iterations) if len(runs) > 1 else program
     tile_of, curve_of, tiles = pairs
-    target = _tiles(torch.from_numpy(target_ink.astype(np.float32)), tiles)
+    target = _tiles(torch.from_numpy(target_ink.astype(np.float32)), tiles, tile)
     log_widths = widths.log()
-    parameters = [(points, POINT_RATE), (controls, POINT_RATE), (log_widths, WIDTH_RATE)]
+    parameters = [(points, point_rate), (controls, point_rate), (log_widths, WIDTH_RATE)]
     for tensor, _ in parameters:
         tensor.requires_grad_(True)
     adam = _Adam([t for t, _ in parameters], [rate for _, rate in parameters])
-    pixels = _pixel_centres(tiles)
+    pixels = _pixel_centres(tiles, tile)
     for _ in range(iterations):
-        model = rasterise(points, controls, log_widths.exp(), layout, tile_of, curve_of, pixels, len(tiles))
+        model = rasterise(points, controls, log_widths.exp(), layout, tile_of, curve_of, pixels, len(tiles), samples)
         loss = ((model - target) ** 2).sum()
         adam.step(torch.autograd.grad(loss, adam.tensors))
     return _program(program, runs, points.detach(), controls.detach(), log_widths.detach().exp(), layout)
@@ -172,22 +175,22 @@ def _parameters(runs, brush: str):
             torch.tensor(widths, dtype=torch.float32).clamp(min=0.5), layout)
 
 
-def _curves(points, controls, layout: _Layout) -> torch.Tensor:
-    """(S, SAMPLES, 2) points along each quadratic Bezier."""
-    t = torch.linspace(0, 1, SAMPLES)[None, :, None]
+def _curves(points, controls, layout: _Layout, samples: int = SAMPLES) -> torch.Tensor:
+    """(S, samples, 2) points along each quadratic Bezier."""
+    t = torch.linspace(0, 1, samples)[None, :, None]
     p0, p1, c = points[layout.starts][:, None], points[layout.ends][:, None], controls[layout.controls][:, None]
     return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t ** 2 * p1
 
 
-def _tile_pairs(points, controls, layout, widths, shape):
+def _tile_pairs(points, controls, layout, widths, shape, tile: int = TILE, samples: int = SAMPLES):
     """(tile index per pair, curve index per pair, (T, 2) tile origins): every tile that lies
     within reach of a curve (its half width, a few px of movement and half a tile's diagonal)."""
     h, w = shape
-    columns, rows = math.ceil(w / TILE), math.ceil(h / TILE)
-    curves = _curves(points, controls, layout)
-    reach = widths[layout.run_of] / 2 + 3.0 + TILE * 0.71
-    low = ((curves.amin(1) - reach[:, None]) / TILE).floor().long()
-    high = ((curves.amax(1) + reach[:, None]) / TILE).floor().long()
+    columns, rows = math.ceil(w / tile), math.ceil(h / tile)
+    curves = _curves(points, controls, layout, samples)
+    reach = widths[layout.run_of] / 2 + 3.0 + tile * 0.71
+    low = ((curves.amin(1) - reach[:, None]) / tile).floor().long()
+    high = ((curves.amax(1) + reach[:, None]) / tile).floor().long()
     low[:, 0].clamp_(0, columns - 1); high[:, 0].clamp_(0, columns - 1)
     low[:, 1].clamp_(0, rows - 1); high[:, 1].clamp_(0, rows - 1)
     tile_ids, curve_ids = [], []
@@ -198,13 +201,13 @@ def _tile_pairs(points, controls, layout, widths, shape):
         tile_ids.append(ids)
         curve_ids.append(torch.full_like(ids, s))
     tile_ids, curve_ids = torch.cat(tile_ids), torch.cat(curve_ids)
-    centres = torch.stack([(tile_ids % columns).float(), (tile_ids // columns).float()], 1) * TILE + TILE / 2
+    centres = torch.stack([(tile_ids % columns).float(), (tile_ids // columns).float()], 1) * tile + tile / 2
     near = _distance_to_polylines(centres[:, None, :], curves[curve_ids])[:, 0] <= reach[curve_ids]
     tile_ids, curve_ids = tile_ids[near], curve_ids[near]
-    if len(tile_ids) * TILE * TILE * (SAMPLES - 1) > MAX_ELEMENTS:
+    if len(tile_ids) * tile * tile * (samples - 1) > MAX_ELEMENTS:
         return None
     used, tile_of = torch.unique(tile_ids, return_inverse=True)
-    origins = torch.stack([(used % columns) * TILE, (used // columns) * TILE], 1)
+    origins = torch.stack([(used % columns) * tile, (used // columns) * tile], 1)
     return tile_of, curve_ids, origins
 
 
@@ -218,26 +221,27 @@ def _distance_to_polylines(p: torch.Tensor, polylines: torch.Tensor) -> torch.Te
     return squared.clamp(min=1e-8).sqrt()
 
 
-def _pixel_centres(origins: torch.Tensor) -> torch.Tensor:
-    """(T, TILE * TILE, 2) x, y of each pixel's centre."""
-    ys, xs = torch.meshgrid(torch.arange(TILE), torch.arange(TILE), indexing="ij")
+def _pixel_centres(origins: torch.Tensor, tile: int = TILE) -> torch.Tensor:
+    """(T, tile * tile, 2) x, y of each pixel's centre."""
+    ys, xs = torch.meshgrid(torch.arange(tile), torch.arange(tile), indexing="ij")
     offsets = torch.stack([xs.reshape(-1), ys.reshape(-1)], 1).float() + 0.5
     return origins[:, None, :].float() + offsets[None]
 
 
-def _tiles(image: torch.Tensor, origins: torch.Tensor) -> torch.Tensor:
-    """(T, TILE * TILE) values of the image's tiles, 0 beyond its border."""
+def _tiles(image: torch.Tensor, origins: torch.Tensor, tile: int = TILE) -> torch.Tensor:
+    """(T, tile * tile) values of the image's tiles, 0 beyond its border."""
     h, w = image.shape
-    padded = torch.zeros(math.ceil(h / TILE) * TILE, math.ceil(w / TILE) * TILE)
+    padded = torch.zeros(math.ceil(h / tile) * tile, math.ceil(w / tile) * tile)
     padded[:h, :w] = image
-    ys = origins[:, 1:2] + torch.arange(TILE).repeat_interleave(TILE)[None]
-    xs = origins[:, 0:1] + torch.arange(TILE).repeat(TILE)[None]
+    ys = origins[:, 1:2] + torch.arange(tile).repeat_interleave(tile)[None]
+    xs = origins[:, 0:1] + torch.arange(tile).repeat(tile)[None]
     return padded[ys, xs]
 
 
-def rasterise(points, controls, widths, layout, tile_of, curve_of, pixels, tiles: int) -> torch.Tensor:
-    """(T, TILE * TILE) ink of the program on the tiles it touches."""
-    distance = _distance_to_polylines(pixels[tile_of], _curves(points, controls, layout)[curve_of])  # (P, N)
+def rasterise(points, controls, widths, layout, tile_of, curve_of, pixels, tiles: int,
+              samples: int = SAMPLES) -> torch.Tensor:
+    """(T, tile * tile) ink of the program on the tiles it touches."""
+    distance = _distance_to_polylines(pixels[tile_of], _curves(points, controls, layout, samples)[curve_of])  # (P, N)
     half = widths[layout.run_of][curve_of][:, None] / 2
     alpha = (half + 0.5 - distance).clamp(0, 1) * 0.999
     paper = torch.zeros(tiles, pixels.shape[1]).index_add(0, tile_of, torch.log1p(-alpha))
