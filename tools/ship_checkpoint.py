@@ -78,6 +78,8 @@ def evaluate_conditional(agent, args):
     scores = {}
     report, targets, finals = evaluate_agent(agent, args.data, n=args.n, greedy=True)
     scores["agent"] = report.to_dict()
+    report, targets, finals = evaluate_agent(agent, args.data, n=args.n, quality="fast", workers=args.workers)
+    scores["parse fast"] = report.to_dict()  # what spiral parse does by default
     if args.search > 1:
         report, targets, finals = evaluate_agent(agent, args.data, n=args.n, candidates=args.search, workers=args.workers)
         scores[f"search {args.search}"] = report.to_dict()

@@ -37,7 +37,7 @@ def evaluate(
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Conditional agents: mean reconstruction error, relative residual, strokes per image and
-    images/s. Unconditional agents: the Fréchet distance of their drawings to real images.
+    images/s, for the agent alone and as spiral parse runs it by default (parse fast). Unconditional agents: the Fréchet distance of their drawings to real images.
     Scenes agents: also object-count and per-attribute accuracy, beside the MCMC baseline."""
     from spiral_cli.evaluation.reconstruction import evaluate_agent, evaluate_tracer
     from spiral_cli.parsing.agent import Agent
@@ -58,6 +58,8 @@ def evaluate(
         raise UsageError("--tracer traces grayscale images: this checkpoint paints in colour")
     reports = {}
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
+    reports["parse fast"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, quality="fast",
+                                                        workers=max(1, workers))
     if search > 1:
         reports[f"search {search}"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, candidates=search,
                                                                    workers=max(1, workers))
