@@ -273,3 +273,14 @@ def test_glyphs_fitted_side_by_side_each_come_closer_and_never_worse():
     assert after[2] <= before[2], "a glyph never gets worse"
     assert np.array_equal(kept_ink[0], ink(render_program(kept[0])[..., 0])), "the render is the kept program's"
     assert all(0 <= v <= 64 for p in kept for a in p.actions for v in (*a.start, *a.end, *a.control))
+
+
+def test_a_glyph_of_dots_is_ink_to_draw_not_a_blank_page():
+    from spiral_cli.tracing.lines import find_lines
+
+    image = Image.new("L", (64, 64), 255)
+    pen = ImageDraw.Draw(image)
+    for x, y in [(20, 16), (30, 32), (24, 48)]:
+        pen.ellipse([x - 3, y - 3, x + 3, y + 3], fill=0)
+    lines = find_lines(1.0 - np.asarray(image, np.float32) / 255.0)
+    assert not lines.blank and lines.mask.sum() >= 3 * 25

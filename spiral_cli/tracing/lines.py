@@ -39,10 +39,14 @@ def find_lines(ink: np.ndarray) -> Lines:
     width, length = _width(ink, mask, level)
     textured = _ragged(mask, width, length)
     if textured:
-        mask = ndimage.gaussian_filter(ink, max(1.0, width / 3)) > level / 2
+        smoothed = ndimage.gaussian_filter(ink, max(1.0, width / 3)) > level / 2
         area = int(round(width * width))
-        mask = remove_small_objects(remove_small_holes(mask, max_size=area), max_size=area)
-        width, length = _width(ink, mask, level)
+        smoothed = remove_small_objects(remove_small_holes(smoothed, max_size=area), max_size=area)
+        smoothed_width, smoothed_length = _width(ink, smoothed, level)
+        if smoothed_length > 0:  # else the "pieces" were the drawing itself: a glyph of dots
+            mask, width, length = smoothed, smoothed_width, smoothed_length
+        else:
+            textured = False
     return Lines(ink, mask, width, level, length, textured)
 
 
