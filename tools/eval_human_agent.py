@@ -34,13 +34,13 @@ from spiral_cli.tracing.episodes import render_episodes, trace_episodes
 from spiral_cli.tracing.native import trace_program
 
 
-def agent_reports(checkpoint: str, images: np.ndarray, truth: list) -> dict:
+def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool = False) -> dict:
     agent = Agent.load(checkpoint)
     reports = {}
     start = time.perf_counter()
     programs, finals = agent.run(images, greedy=True)
     reports[f"{checkpoint} greedy"] = score(finals, images, programs, time.perf_counter() - start, truth=truth)
-    for quality in ("fast", "best") if checkpoint_best else ("fast",):
+    for quality in ("fast", "best") if best else ("fast",):
         start = time.perf_counter()
         programs, finals, _ = reconstruct(agent, images, quality)
         reports[f"{checkpoint} parse {quality}"] = score(finals, images, programs, time.perf_counter() - start,
@@ -123,7 +123,6 @@ def show(title: str, reports: dict) -> None:
 
 
 def main() -> None:
-    global checkpoint_best
     parser = argparse.ArgumentParser()
     parser.add_argument("--strokes", type=Path, required=True)
     parser.add_argument("--omniglot", type=Path, required=True, help="images_background.npz")
@@ -136,7 +135,6 @@ def main() -> None:
     parser.add_argument("--sheet", type=Path, help="PNG: held-out glyphs | first checkpoint's strokes | people's, "
                                                    "each stroke coloured in drawing order")
     args = parser.parse_args()
-    checkpoint_best = args.best
     torch.set_num_threads(1)
     programs = load(args.strokes)
     config = PaintConfig(brush=programs.brush)
@@ -146,7 +144,7 @@ def main() -> None:
     truth = [subset.true_strokes(i) for i in range(len(subset))]
     reports = {"teacher (people's programs)": teacher_report(subset, images, config)}
     for checkpoint in args.checkpoint:
-        reports.update(agent_reports(checkpoint, images, truth))
+        reports.update(agent_reports(checkpoint, images, truth, args.best))
     reports.update(tracer_reports(images, truth))
     show(f"held-out Omniglot images (Korean, Tagalog), n={len(images)}", reports)
     payload["omniglot images"] = reports
@@ -163,7 +161,7 @@ def main() -> None:
         truth = [part.true_strokes(i) for i in range(len(part))]
         reports = {}
         for checkpoint in args.checkpoint:
-            reports.update(agent_reports(checkpoint, part.images, truth))
+            reports.update(agent_reports(checkpoint, part.images, truth, args.best))
         reports.update(tracer_reports(part.images, truth))
         show(f"held-out {source} stroke programs against their true strokes, n={len(part)}", reports)
         payload[f"{source} strokes"] = reports
@@ -172,8 +170,6 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(payload, indent=1) + "\n")
 
-
-checkpoint_best = False
 
 if __name__ == "__main__":
     main()

@@ -91,9 +91,9 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
     if refine:
         for index in range(len(targets)):
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
-        best_errors = _errors(best_renders, targets)
     if fit_iterations and not agent.env.color and agent.config.env == "paint":
         best_programs, best_renders = _fitted_off_grid(best_programs, best_renders, targets, fit_iterations)
+    if refine or fit_iterations:
         best_errors = _errors(best_renders, targets)
     return best_programs, best_renders, best_errors
 

@@ -56,10 +56,12 @@ def _trace(image: np.ndarray, config: PaintConfig) -> tuple[list[dict], tuple[in
 
 
 def _fit_program(paths: list[np.ndarray], config: PaintConfig) -> list[dict]:
-    """Looser fits, then fewer (longest kept) paths, until the paths fit the episode."""
-    kept = list(paths)
-    while (actions := fit_program(kept, config)) is None:
+    """Looser fits, then fewer (longest kept) paths at the loosest fit, until the paths fit the episode."""
+    kept, loosest = list(paths), 8 * TOLERANCE
+    actions = fit_program(kept, config, loosest=loosest)
+    while actions is None:
         kept.remove(min(kept, key=len))
+        actions = fit_program(kept, config, tolerance=loosest, loosest=loosest)
     return actions
 
 

@@ -99,7 +99,7 @@ class PolicyLearner:
             self._learn(self.searched[int(torch.randint(len(self.searched), ()))], SEARCH, SEARCH_REPLAY)
 
     def _collect(self) -> list[int] | None:
-        """A batch of slots from one source: synthetic programs, the tracer, search, or the policy itself."""
+        """A batch of slots from one source: synthetic programs, the tracer, people, search, or the policy itself."""
         if self.shared.phase.value == REINFORCE and not self.shared.config.imitation_fraction:
             for source in (SYNTHETIC, TRACE, HUMAN):  # left over from the warm start: no longer wanted
                 for slot in self.pending[source]:
@@ -152,7 +152,7 @@ class PolicyUpdater:
 
     def learn(self, batch, source: int) -> dict:
         """One update on a batch of slots from one source: clone a teacher's actions
-        (synthetic programs, search or the tracer), or reinforce the policy's own."""
+        (synthetic programs, search, the tracer or people), or reinforce the policy's own."""
         if source == SYNTHETIC:
             return self.imitate(batch, "bc_loss")
         if source == HUMAN:  # the target is the render of the labels: nothing to score

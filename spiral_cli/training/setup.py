@@ -35,7 +35,7 @@ class Shared:
     d_weights: SharedWeights | None
     replay: ReplayStore | None
     data: torch.Tensor | None  # training images (N, H, W, C) uint8
-    programs: dict | None  # people's stroke programs of --data strokes:DIR: component -> (N, T) int64
+    programs: dict | None  # people's stroke programs (--human): component -> (N, T) int64
     stop: object
     phase: object  # WARM_START or REINFORCE
     policy_updates: object

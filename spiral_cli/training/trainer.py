@@ -85,6 +85,8 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
         import_ray()  # a missing extra fails here, before anything is written
     run_dir = Path(run_dir)
     config, checkpoint = prepare_run(config, run_dir, resume, overrides)
+    if backend == "ray" and config.human_fraction:  # before any data is read or the command logged
+        raise UsageError("--human runs on the local backend (--backend ray does not clone people's strokes yet)")
     if command:
         with open(run_dir / "commands.txt", "a") as log:
             log.write(command + "\n")
@@ -100,8 +102,6 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
         programs = {k: torch.from_numpy(v.astype("int64")).share_memory_()
                     for k, v in load_stroke_programs(config.human_programs, "train").actions.items()}
     if backend == "ray":
-        if programs is not None:
-            raise UsageError("--human runs on the local backend (--backend ray does not clone people's strokes yet)")
         from spiral_cli.training.ray_backend import RayTrainer
 
         return RayTrainer(config, env, data, run_dir, checkpoint, prior, console, initial, address, learner_device).run()
