@@ -171,3 +171,12 @@ def test_scores_against_true_strokes_count_continuous_strokes_and_their_distance
     (blank,), _ = render_episodes([[dict(actions[0], flag=0)] * PEN.episode_length], PEN)
     nothing = score(finals_one, finals_one, [blank], 1.0, truth=[[line]])
     assert nothing.images_without_strokes == 1 and nothing.chamfer_px is None
+
+
+def test_a_reward_no_batch_uses_is_warned_about():
+    searched = TrainConfig(data="omniglot:/tmp", reward="l2-step", search_candidates=8, stroke_penalty=0.1)
+    assert [w.split(" has")[0] for w in searched.unused_options()] == ["--reward l2-step", "--stroke-penalty"]
+    cloning = TrainConfig(data="strokes:/tmp", human_fraction=1.0, warm_start_minutes=45, minutes=45)
+    assert "discriminator learner still trains" in cloning.unused_options()[0]
+    reinforced = TrainConfig(data="mnist:/tmp", reward="l2-step", search_candidates=8, search_fraction=0.5)
+    assert reinforced.unused_options() == []

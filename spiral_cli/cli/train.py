@@ -128,6 +128,8 @@ def train(
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,
         )
+        for warning in config.unused_options():
+            typer.echo(f"warning: {warning}", err=True)
         if pbt:
             return _train_population(config, run_dir, pbt, pbt_round, backend, address)
         summary = run_training(config, run_dir, command=command, backend=backend, address=address,

@@ -69,6 +69,23 @@ class TrainConfig:
     def uses_discriminator(self) -> bool:
         return self.reward.startswith("discriminator")
 
+    def unused_options(self) -> list[str]:
+        """Warnings for options this configuration accepts but never uses: without a batch the
+        policy's own samples fill (all cloning, or search after the warm start), no reward counts."""
+        reinforced = (self.minutes is None or self.warm_start_minutes < self.minutes) and not (
+            self.search_candidates > 1 and self.search_fraction >= 1.0)
+        if reinforced:
+            return []
+        why = "every batch is cloning" + (" or search" if self.search_candidates > 1 else "")
+        warnings = [f"--reward {self.reward} has no effect: {why}"
+                    + (" (its discriminator learner still trains; --reward l2 spares the core)"
+                       if self.uses_discriminator else "")]
+        for name, value in (("--stroke-penalty", self.stroke_penalty), ("--ink-penalty", self.ink_penalty),
+                            ("--color-penalty", self.color_penalty)):
+            if value:
+                warnings.append(f"{name} has no effect: {why}")
+        return warnings
+
     def validate(self) -> None:
         if self.reward not in REWARDS:
             raise UsageError(f"--reward must be one of {', '.join(REWARDS)}, got {self.reward!r}")
