@@ -13,7 +13,7 @@ from PIL import Image
 
 from tests.conftest import run_spiral
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
-from spiral_cli.parsing.images import fit_to_canvas, read_image
+from spiral_cli.parsing.images import InkImage, fit_to_canvas, read_image
 
 SHIPPED = "mnist"
 needs_shipped = pytest.mark.skipif(SHIPPED not in shipped_checkpoints(), reason="the mnist checkpoint is not shipped")
@@ -82,6 +82,32 @@ def test_fit_centres_the_ink_on_the_canvas(tmp_path):
     rows, cols = np.nonzero(ink > 0.5)
     assert abs(cols.mean() - 32) < 4 and abs(rows.mean() - 32) < 4
     assert fit.to_image((32, 32)) == pytest.approx((100, 56), abs=2)
+
+
+def test_a_glyph_already_at_the_canvas_scale_is_not_resampled():
+    ink = np.zeros((64, 64), np.float32)
+    ink[10:54, 20:23] = 1.0  # a 44 px bar, 3 px wide: between the smallest and largest ink box
+    ink[30:33, 20:44] = 0.6
+    image = InkImage("bar", ink, np.repeat(1 - ink[..., None], 3, -1), False)
+    canvas, fit = fit_to_canvas(image, 64, False)
+    assert fit.scale == 1.0
+    assert np.abs((1 - canvas[..., 0] / 255.0) - ink).max() < 0.01  # centred already: the same pixels
+
+
+def test_a_pencil_glyph_comes_back_as_strokes_on_its_lines(tmp_path):
+    """Faint lines (a pencil's) are seen at a pen's ink: the agent draws them, not a scribble,
+    and the user is told the pen re-render is darker."""
+    pixels = np.full((64, 64), 255, np.uint8)
+    pixels[12:52, 30:33] = 185  # a light gray bar: ink 0.27
+    Image.fromarray(pixels).save(tmp_path / "pencil.png")
+    result = run_spiral("parse", str(tmp_path / "pencil.png"), "--png", "--checkpoint", "omniglot", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "faint lines" in result.stderr
+    drawn = np.asarray(Image.open(tmp_path / "pencil.spiral.png").convert("L")) < 128
+    near = np.zeros_like(drawn)
+    near[8:56, 25:38] = True
+    assert drawn[12:52, 30:33].mean() > 0.8, "the bar is drawn"
+    assert (drawn & ~near).sum() < 0.05 * drawn.sum(), "and nothing else"
 
 
 # --- bad input -----------------------------------------------------------------------------

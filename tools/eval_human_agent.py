@@ -29,7 +29,7 @@ from spiral_cli.export.files import write_output
 from spiral_cli.export.raster import image_grid, png_bytes, render_strokes_coloured
 from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent
-from spiral_cli.parsing.parse import reconstruct
+from spiral_cli.parsing.parse import parse_canvases
 from spiral_cli.tracing.episodes import render_episodes, trace_episodes
 from spiral_cli.tracing.native import trace_program
 
@@ -42,7 +42,7 @@ def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool =
     reports[f"{checkpoint} greedy"] = score(finals, images, programs, time.perf_counter() - start, truth=truth)
     for quality in ("fast", "best") if best else ("fast",):
         start = time.perf_counter()
-        programs, finals, _ = reconstruct(agent, images, quality)
+        programs, finals = parse_canvases(agent, images, quality)
         reports[f"{checkpoint} parse {quality}"] = score(finals, images, programs, time.perf_counter() - start,
                                                          truth=truth)
     return {k: v.to_dict() for k, v in reports.items()}
@@ -67,7 +67,7 @@ def write_sheet(path: Path, checkpoint: str, subset, images: np.ndarray, config,
     kanji = test.subset(np.flatnonzero(test.source == SOURCES.index("kanji"))[:count // 2])
     inputs = np.concatenate([images[:count], kanji.images])
     labels = [subset.episode(i) for i in range(count)] + [kanji.episode(i) for i in range(len(kanji))]
-    programs, _, _ = reconstruct(agent, inputs, "fast")
+    programs, _ = parse_canvases(agent, inputs, "fast")
     people, _ = render_episodes(labels, config)
     tiles = []
     for image, ours, theirs in zip(inputs, programs, people):
@@ -88,7 +88,7 @@ def mnist_reports(folder: Path, checkpoints: list[str], n: int) -> dict:
     for checkpoint in checkpoints:
         agent = Agent.load(checkpoint)
         start = time.perf_counter()
-        programs, finals, _ = reconstruct(agent, digits, "fast")
+        programs, finals = parse_canvases(agent, digits, "fast")
         runs[f"{checkpoint} parse fast"] = (programs, finals, time.perf_counter() - start)
     config = PaintConfig(brush="classic/pen")
     start = time.perf_counter()

@@ -27,6 +27,7 @@ def evaluate(
     tracer: bool = typer.Option(
         False, "--tracer", help="Also report the centerline tracer (the teacher of spiral train --trace), grayscale paint only."
     ),
+    styles: bool = typer.Option(False, "--styles", help="strokes: instead, the test drawings' true strokes redrawn from 1 to 10 px and with pen, pencil, ink and dry brush, each parsed (default quality) beside --method trace."),
     json_path: str = typer.Option(None, "--json", help="Write the report as JSON here."),
     sheet: str = typer.Option(None, "--sheet", help="Write a PNG of targets beside reconstructions here."),
     mcmc: str = typer.Option(
@@ -42,6 +43,8 @@ def evaluate(
     from spiral_cli.evaluation.reconstruction import evaluate_agent, evaluate_tracer
     from spiral_cli.parsing.agent import Agent
 
+    if styles:
+        return _evaluate_styles(data, checkpoint, n, json_path)
     if data.startswith("lineart:"):
         return _evaluate_lineart(data, method, checkpoint, quality, n, max(1, workers), seed, json_path, sheet)
     if checkpoint is None:
@@ -121,6 +124,33 @@ def _evaluate_lineart(data, methods, checkpoint, quality, n, workers, seed, json
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
     if sheet:  # input | re-render | strokes one colour each, for the first method
         write_output(sheet, png_bytes(image_grid(pictures, columns=6)))
+
+
+def _evaluate_styles(data, checkpoint, n, json_path) -> None:
+    from spiral_cli.data.datasets import load_stroke_programs
+    from spiral_cli.evaluation.styles import style_reports
+
+    if not data.startswith("strokes:"):
+        raise UsageError("--styles redraws true strokes: it takes --data strokes:DIR")
+    if checkpoint is None:
+        raise UsageError("--styles needs --checkpoint")
+    programs = load_stroke_programs(data, "test")
+    truth = [programs.true_strokes(i) for i in range(min(n, len(programs)))]
+    reports = style_reports(checkpoint, truth, canvas=programs.images.shape[1])
+    keys = ["relative_residual", "pen_strokes_per_image", "stroke_count_error", "chamfer_px", "images_per_second"]
+    table = Table(title=f"spiral eval {checkpoint}: {len(truth)} test drawings of {data} in other pens "
+                        f"(true strokes per drawing {np.mean([len(t) for t in truth]):.2f})")
+    table.add_column("style")
+    table.add_column("method")
+    for key in keys:
+        table.add_column(key.replace("_per_image", "").replace("_", " "), justify="right")
+    for style, methods in reports.items():
+        for name, report in methods.items():
+            table.add_row(style, name, *("n/a" if report.get(k) is None else f"{report[k]:.3f}" for k in keys))
+    Console(width=max(Console().width, 130)).print(table)
+    if json_path:
+        payload = {"checkpoint": checkpoint, "data": data, "styles": reports}
+        write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
 
 
 def _budgets(text: str) -> list[int]:

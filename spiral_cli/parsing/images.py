@@ -15,7 +15,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from spiral_cli.errors import UsageError
 
 DEFAULT_MAX_PIXELS = 50_000_000
-INK_BOX = 46 / 64  # the ink's bounding box fills this share of the canvas, as MNIST digits do
+INK_BOX = 32 / 64  # the ink's bounding box fills at least this share of the canvas: smaller ink is zoomed
+FULL_BOX = 58 / 64  # and at most this: strokes at the canvas's edge are hard to draw
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,12 @@ class CanvasFit:
         return (float((point[0] - self.offset[0]) / self.scale), float((point[1] - self.offset[1]) / self.scale))
 
 
-def fit_to_canvas(image: InkImage, canvas: int, color: bool) -> tuple[np.ndarray, CanvasFit]:
+def fit_to_canvas(image: InkImage, canvas: int, color: bool, preferred: float | None = None) -> tuple[np.ndarray, CanvasFit]:
     """The image on the canvas, (canvas, canvas, C) uint8 in the canvas convention, and
-    the fit. The ink's bounding box is centred and scaled (aspect kept) to fill INK_BOX of
-    the canvas, the way MNIST digits sit in their frame."""
+    the fit. The image is scaled by `preferred` (by default its own frame is resized onto
+    the canvas, as the training images were) unless its ink would then fill less than
+    INK_BOX or more than FULL_BOX of the canvas: then it is scaled to that bound. The ink's
+    bounding box is centred (by whole pixels at scale 1: such a glyph is not resampled)."""
     ink = image.ink
     rows, cols = np.nonzero(ink > 0.1)
     if len(rows) == 0:
@@ -115,9 +118,12 @@ def fit_to_canvas(image: InkImage, canvas: int, color: bool) -> tuple[np.ndarray
     else:
         top, left, bottom, right = rows.min(), cols.min(), rows.max() + 1, cols.max() + 1
     extent = max(bottom - top, right - left)
-    scale = canvas * INK_BOX / extent
+    whole = canvas / max(image.width, image.height)
+    scale = min(max(preferred or whole, canvas * INK_BOX / extent), canvas * FULL_BOX / extent)
     centre = ((left + right) / 2, (top + bottom) / 2)
     offset = (canvas / 2 - centre[0] * scale, canvas / 2 - centre[1] * scale)
+    if scale == 1.0:  # moved by whole pixels: a glyph already at the canvas's scale is not blurred
+        offset = (float(round(offset[0])), float(round(offset[1])))
     fit = CanvasFit(scale, offset)
     source = image.rgb if color else 1.0 - ink[..., None]  # paper-white canvas convention
     placed = warp(source, fit, canvas)

@@ -40,6 +40,10 @@ METHODS = ("agent", "trace", "trace-refine", "mcmc")
 ONE_WINDOW = 2  # images up to this many canvases on their longer side are parsed in one window
 AGENT_SIZE = 2.0  # brush size (64 px canvas) of the agent's usual line: the working scale matches it
 JOIN_REACH = 3.0  # line widths within which continuing strokes are joined
+# px on a 64 px canvas: a glyph is drawn as large as the canvas allows (images.FULL_BOX) with
+# lines at most this wide (chosen on training alphabets and training digits)
+GLYPH_LINE = 5.0
+FAINT_LEVEL = 0.6  # lines whose core carries less ink than this are faint (pencil): the user is told
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,19 @@ class ParseResult:
 
 
 def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", steps: int | None = None,
-                 seed: int = 0) -> list[tuple[StrokeProgram, dict]]:
+                 seed: int = 0, drawings: list[Drawing] | None = None) -> list[tuple[StrokeProgram, dict]]:
     """Programs (image frame) of images parsed whole on the agent's canvas, with what the
-    canvas saw. `fast` is one greedy pass of the agent; `best` keeps, per image, the best of
-    several searched rollouts by reconstruction error, then refines its strokes off the action
-    grid against the renderer."""
-    fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color) for image in images]
+    canvas saw. `fast` is one greedy pass of the agent and a short fit off the action grid;
+    `best` keeps, per image, the best of several searched rollouts by reconstruction error,
+    then refines its strokes off the grid against the renderer. With `drawings` (measured),
+    a grayscale agent sees each drawing's lines as a pen would draw them: paper tone out,
+    a pencil's faint lines at full ink."""
+    scales = [None] * len(images)
+    if drawings is not None and not agent.env.color:
+        images = [as_pen_lines(image, drawing) for image, drawing in zip(images, drawings)]
+        line = GLYPH_LINE * agent.env.canvas / 64
+        scales = [np.inf if d.lines.blank else line / d.lines.width for d in drawings]
+    fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color, scale) for image, scale in zip(images, scales)]
     targets = np.stack([canvas for canvas, _ in fitted])
     programs, _, errors = reconstruct(agent, targets, quality, steps, seed)
     empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
@@ -72,6 +83,29 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
                   "canvas_relative_residual": float(error / max(nothing, 1e-12))}
         results.append((to_image_frame(program, image, fit), canvas))
     return results
+
+
+def parse_canvases(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
+                   seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray]:
+    """What `spiral parse` makes of canvas-sized grayscale images (N, H, W, 1) uint8, as if
+    each were a user's glyph file: programs in the images' frame and their renders."""
+    images = [canvas_image(target) for target in targets]
+    drawings = [measure(image) for image in images]
+    drawn = [i for i, d in enumerate(drawings) if not d.lines.blank]
+    empty = StrokeProgram(targets.shape[2], targets.shape[1], agent.env.brush, "grayscale")
+    programs = [empty] * len(images)
+    parsed = parse_images(agent, [images[i] for i in drawn], quality, steps, seed, [drawings[i] for i in drawn])
+    for index, (program, _) in zip(drawn, parsed):
+        programs[index] = program
+    renders = np.stack([render_program(p)[..., :1] if p.strokes else np.full(targets.shape[1:], 255, np.uint8)
+                        for p in programs])
+    return programs, renders
+
+
+def canvas_image(canvas: np.ndarray, name: str = "canvas") -> InkImage:
+    """A canvas-convention (H, W, 1) uint8 image as a user's image read from a file."""
+    gray = canvas[..., 0].astype(np.float32) / 255.0
+    return InkImage(name, 1.0 - gray, np.repeat(gray[..., None], 3, axis=-1), False)
 
 
 def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
@@ -108,6 +142,15 @@ def _fitted_off_grid(programs, renders: np.ndarray, targets: np.ndarray, iterati
 
 def _errors(renders: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return ((ink(renders) - ink(targets)) ** 2).reshape(len(targets), -1).mean(1)
+
+
+def as_pen_lines(image: InkImage, drawing: Drawing) -> InkImage:
+    """The image with its lines' ink scaled to the level of a pen's (the agent was taught on
+    pen lines and its pen is opaque: faint lines would be missed or scribbled over)."""
+    lines = drawing.lines
+    if lines.blank:
+        return image
+    return replace(image, ink=np.clip(lines.ink / lines.level, 0.0, 1.0).astype(np.float32))
 
 
 def to_image_frame(program: StrokeProgram, image: InkImage, fit: CanvasFit) -> StrokeProgram:
@@ -255,7 +298,7 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
             results[index] = finish(image, program, {**source, **facts}, notes, max_strokes, render)
     for name, chosen in whole.items():
         agent = load_agent(name)
-        parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed)
+        parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed, [drawings[i] for i in chosen])
         for index, (program, canvas) in zip(chosen, parsed):
             source = {"method": method, "checkpoint": name, "quality": quality, "kind": drawings[index].kind,
                       "light_on_dark": images[index].inverted, **canvas}
@@ -271,4 +314,7 @@ def _notes(drawing: Drawing, agent: Agent | None, name: str | None) -> list[str]
                 " its strokes follow the picture's lightness only"]
     if drawing.kind == "filled":
         return ["filled shapes, not lines: strokes trace their centre lines"]
+    if drawing.lines.level < FAINT_LEVEL:
+        return [f"faint lines (ink level {drawing.lines.level:.2f}, a pencil?): the strokes follow them but"
+                " re-render with an opaque pen, darker than the drawing"]
     return []
