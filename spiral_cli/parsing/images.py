@@ -105,12 +105,12 @@ class CanvasFit:
         return (float((point[0] - self.offset[0]) / self.scale), float((point[1] - self.offset[1]) / self.scale))
 
 
-def fit_to_canvas(image: InkImage, canvas: int, color: bool, preferred: float | None = None) -> tuple[np.ndarray, CanvasFit]:
+def fit_to_canvas(image: InkImage, canvas: int, color: bool, largest: float = np.inf) -> tuple[np.ndarray, CanvasFit]:
     """The image on the canvas, (canvas, canvas, C) uint8 in the canvas convention, and
-    the fit. The image is scaled by `preferred` (by default its own frame is resized onto
-    the canvas, as the training images were) unless its ink would then fill less than
-    INK_BOX or more than FULL_BOX of the canvas: then it is scaled to that bound. The ink's
-    bounding box is centred (by whole pixels at scale 1: such a glyph is not resampled)."""
+    the fit, its ink's bounding box centred. An image that fits on the canvas with its ink
+    filling between INK_BOX and FULL_BOX of it is not resampled (scale 1, whole-pixel shift);
+    any other is scaled so that its ink fills FULL_BOX, but by no more than `largest` (the
+    scale at which its lines would become too wide for the agent) and to no less than INK_BOX."""
     ink = image.ink
     rows, cols = np.nonzero(ink > 0.1)
     if len(rows) == 0:
@@ -118,8 +118,9 @@ def fit_to_canvas(image: InkImage, canvas: int, color: bool, preferred: float | 
     else:
         top, left, bottom, right = rows.min(), cols.min(), rows.max() + 1, cols.max() + 1
     extent = max(bottom - top, right - left)
-    whole = canvas / max(image.width, image.height)
-    scale = min(max(preferred or whole, canvas * INK_BOX / extent), canvas * FULL_BOX / extent)
+    as_it_is = (max(image.width, image.height) <= canvas and INK_BOX * canvas <= extent <= FULL_BOX * canvas
+                and largest >= 1.0)
+    scale = 1.0 if as_it_is else max(min(canvas * FULL_BOX / extent, largest), canvas * INK_BOX / extent)
     centre = ((left + right) / 2, (top + bottom) / 2)
     offset = (canvas / 2 - centre[0] * scale, canvas / 2 - centre[1] * scale)
     if scale == 1.0:  # moved by whole pixels: a glyph already at the canvas's scale is not blurred

@@ -40,8 +40,8 @@ METHODS = ("agent", "trace", "trace-refine", "mcmc")
 ONE_WINDOW = 2  # images up to this many canvases on their longer side are parsed in one window
 AGENT_SIZE = 2.0  # brush size (64 px canvas) of the agent's usual line: the working scale matches it
 JOIN_REACH = 3.0  # line widths within which continuing strokes are joined
-# px on a 64 px canvas: a glyph is drawn as large as the canvas allows (images.FULL_BOX) with
-# lines at most this wide (chosen on training alphabets and training digits)
+# px on a 64 px canvas: a glyph that must be resampled is drawn as large as the canvas allows
+# (images.FULL_BOX) with lines at most this wide (chosen on training alphabets and digits)
 GLYPH_LINE = 5.0
 FAINT_LEVEL = 0.6  # lines whose core carries less ink than this are faint (pencil): the user is told
 
@@ -68,12 +68,12 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
     then refines its strokes off the grid against the renderer. With `drawings` (measured),
     a grayscale agent sees each drawing's lines as a pen would draw them: paper tone out,
     a pencil's faint lines at full ink."""
-    scales = [None] * len(images)
+    largest = [np.inf] * len(images)
     if drawings is not None and not agent.env.color:
         images = [as_pen_lines(image, drawing) for image, drawing in zip(images, drawings)]
         line = GLYPH_LINE * agent.env.canvas / 64
-        scales = [np.inf if d.lines.blank else line / d.lines.width for d in drawings]
-    fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color, scale) for image, scale in zip(images, scales)]
+        largest = [np.inf if d.lines.blank else line / d.lines.width for d in drawings]
+    fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color, most) for image, most in zip(images, largest)]
     targets = np.stack([canvas for canvas, _ in fitted])
     programs, _, errors = reconstruct(agent, targets, quality, steps, seed)
     empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
