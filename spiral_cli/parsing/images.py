@@ -108,9 +108,10 @@ class CanvasFit:
 def fit_to_canvas(image: InkImage, canvas: int, color: bool, largest: float = np.inf) -> tuple[np.ndarray, CanvasFit]:
     """The image on the canvas, (canvas, canvas, C) uint8 in the canvas convention, and
     the fit, its ink's bounding box centred. An image that fits on the canvas with its ink
-    filling between INK_BOX and FULL_BOX of it is not resampled (scale 1, whole-pixel shift);
-    any other is scaled so that its ink fills FULL_BOX, but by no more than `largest` (the
-    scale at which its lines would become too wide for the agent) and to no less than INK_BOX."""
+    filling between INK_BOX and FULL_BOX of it is not resampled (scale 1, whole-pixel shift:
+    resampling costs more than any scale gains); any other is scaled so that its ink fills
+    FULL_BOX, but by no more than `largest` (the scale at which its lines would become too
+    wide for the agent) and to no less than INK_BOX."""
     ink = image.ink
     rows, cols = np.nonzero(ink > 0.1)
     if len(rows) == 0:
@@ -118,8 +119,7 @@ def fit_to_canvas(image: InkImage, canvas: int, color: bool, largest: float = np
     else:
         top, left, bottom, right = rows.min(), cols.min(), rows.max() + 1, cols.max() + 1
     extent = max(bottom - top, right - left)
-    as_it_is = (max(image.width, image.height) <= canvas and INK_BOX * canvas <= extent <= FULL_BOX * canvas
-                and largest >= 1.0)
+    as_it_is = max(image.width, image.height) <= canvas and INK_BOX * canvas <= extent <= FULL_BOX * canvas
     scale = 1.0 if as_it_is else max(min(canvas * FULL_BOX / extent, largest), canvas * INK_BOX / extent)
     centre = ((left + right) / 2, (top + bottom) / 2)
     offset = (canvas / 2 - centre[0] * scale, canvas / 2 - centre[1] * scale)
