@@ -18,6 +18,7 @@ from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
+from spiral_cli.parsing.prune import prune_strokes
 from spiral_cli.parsing.refine import refine_program
 from spiral_cli.parsing.refine_glyphs import refine_glyphs
 from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
@@ -30,9 +31,10 @@ from spiral_cli.tracing.native import trace_program
 
 QUALITIES = {
     # name: (candidates per step, rollouts per image, refine on the grid, iterations of the off-grid
-    # fit) on one canvas; fast is a single greedy pass and a short fit of all glyphs at once
-    "fast": (1, 1, False, 5),
-    "best": (16, 4, True, 4 * ITERATIONS),
+    # fit, drop the strokes the render does not need) on one canvas; fast is a single greedy pass
+    # and a short fit of all glyphs at once
+    "fast": (1, 1, False, 5, False),
+    "best": (16, 4, True, 4 * ITERATIONS, True),
 }
 # agent: the whole pipeline; trace: the classic tracer alone (the baseline); trace-refine: the
 # pipeline without the agent (so its contribution is measured); mcmc: the scenes baseline
@@ -111,7 +113,7 @@ def canvas_image(canvas: np.ndarray, name: str = "canvas") -> InkImage:
 def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
                 seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray, np.ndarray]:
     """Programs, renders and squared errors for canvas-sized targets (N, H, W, C) uint8."""
-    candidates, rollouts, refine, fit_iterations = QUALITIES[quality]
+    candidates, rollouts, refine, fit_iterations, prune = QUALITIES[quality]
     best_programs, best_renders, best_errors = None, None, np.full(len(targets), np.inf)
     for rollout in range(rollouts):
         programs, renders = agent.run(targets, greedy=candidates == 1, seed=seed + rollout,
@@ -127,7 +129,11 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
     if fit_iterations and not agent.env.color and agent.config.env == "paint":
         best_programs, best_renders = _fitted_off_grid(best_programs, best_renders, targets, fit_iterations)
-    if refine or fit_iterations:
+    if prune and not agent.env.color and agent.config.env == "paint":
+        for index, target in enumerate(targets):
+            best_programs[index], pruned_ink = prune_strokes(best_programs[index], ink(target[..., 0]))
+            best_renders[index] = np.round(255.0 * (1.0 - pruned_ink))[..., None].astype(np.uint8)
+    if refine or fit_iterations or prune:
         best_errors = _errors(best_renders, targets)
     return best_programs, best_renders, best_errors
 

@@ -1,0 +1,43 @@
+"""Dropping the strokes a render does not need: each continuous stroke, shortest first, is
+left out when libmypaint's render without it is no farther from the target (a stroke drawn
+over ink already there, or beside the line). The drawing keeps every stroke that helps; the
+person's count of strokes is approached from above."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spiral_cli.painting.painter import Painter, ink, render_program
+from spiral_cli.programs.model import StrokeProgram
+
+
+def prune_strokes(program: StrokeProgram, target_ink: np.ndarray, painter: Painter | None = None
+                  ) -> tuple[StrokeProgram, np.ndarray]:
+    """The program without the continuous strokes its render does not need, and the ink of
+    its render; target_ink (H, W) in [0, 1]."""
+    painter = painter or Painter(program.width, program.height, program.brush)
+    render = _ink(program, painter)
+    runs = list(program.pen_strokes)
+    error = _error(render, target_ink)
+    for run in sorted(runs, key=_length):
+        if len(runs) == 1:
+            break
+        fewer = [r for r in runs if r is not run]
+        trial = program.with_strokes(fewer)
+        trial_render = _ink(trial, painter)
+        trial_error = _error(trial_render, target_ink)
+        if trial_error <= error:
+            runs, program, render, error = fewer, trial, trial_render, trial_error
+    return program, render
+
+
+def _ink(program: StrokeProgram, painter: Painter) -> np.ndarray:
+    return ink(render_program(program, painter=painter)[..., 0])
+
+
+def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
+    return float(((render - target_ink) ** 2).sum())
+
+
+def _length(run) -> float:
+    return float(sum(np.hypot(a.end[0] - a.start[0], a.end[1] - a.start[1]) for a in run))
