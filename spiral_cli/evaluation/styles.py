@@ -7,6 +7,7 @@ gets thinner, bolder or textured, beside the classic tracer on the same images."
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -44,7 +45,7 @@ def drawn_with(truth: list[list[np.ndarray]], brush: str, width: float, canvas: 
             actions.append(Action("jump", points[0], points[0], points[0], PRESSURE, size))
             if len(points) == 1:  # a dot
                 points = points * 2
-            for a, b in zip(points, points[1:]):
+            for a, b in itertools.pairwise(points):
                 middle = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
                 actions.append(Action("draw", a, middle, b, PRESSURE, size))
         program = StrokeProgram(canvas, canvas, name, "grayscale", tuple(actions))
