@@ -33,8 +33,8 @@ QUALITIES = {
     # name: (candidates per step, rollouts per image, refine on the grid, iterations of the off-grid
     # fit, drop the strokes the render does not need) on one canvas; fast is a single greedy pass
     # and a short fit of all glyphs at once
-    "fast": (1, 1, False, 5, False),
-    "best": (16, 4, True, 4 * ITERATIONS, True),
+    "fast": (1, 1, False, 5, True),
+    "best": (16, 4, True, 4 * ITERATIONS, False),  # the refinement on the grid already drops them
 }
 # agent: the whole pipeline; trace: the classic tracer alone (the baseline); trace-refine: the
 # pipeline without the agent (so its contribution is measured); mcmc: the scenes baseline
