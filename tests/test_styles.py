@@ -39,3 +39,11 @@ def test_style_reports_score_the_parse_and_the_tracer_against_true_strokes():
         assert report["true_strokes_per_image"] == 1.5
         assert report["relative_residual"] < 0.8  # much better than an empty page
         assert report["chamfer_px"] < 3.0
+
+
+def test_styles_need_true_strokes(tmp_path):
+    from tests.conftest import run_spiral
+
+    result = run_spiral("eval", "--checkpoint", "omniglot", "--data", f"mnist:{tmp_path}", "--styles", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["spiral: --styles redraws true strokes: it takes --data strokes:DIR"]
