@@ -1,8 +1,8 @@
-"""`spiral parse --quality best` drops the strokes a render does not need, and only those."""
+"""`spiral parse` (default quality) drops the strokes a render does not need, and only those."""
 
 import numpy as np
 
-from spiral_cli.painting.painter import ink, render_program
+from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.parsing.prune import prune_strokes
 from spiral_cli.programs.model import Action, StrokeProgram
 
@@ -16,12 +16,16 @@ def _program(runs):
     return StrokeProgram(64, 64, "classic/pen", "grayscale").with_strokes(runs)
 
 
+def _pruned(program, target):
+    return prune_strokes(program, target, ink(render_program(program)[..., 0]), Painter(64, 64, "classic/pen"))
+
+
 def test_a_stroke_drawn_over_another_is_dropped_and_the_lines_are_kept():
     bar, cross = [_line((20.0, 10.0), (20.0, 54.0))], [_line((8.0, 32.0), (56.0, 32.0))]
     target = ink(render_program(_program([bar, cross]))[..., 0])
     over = [_line((20.0, 30.0), (20.0, 36.0))]  # a short stroke on ink already drawn
     beside = [_line((50.0, 8.0), (58.0, 8.0))]  # a short stroke where the target has no ink
-    pruned, render = prune_strokes(_program([bar, over, cross, beside]), target)
+    pruned, render = _pruned(_program([bar, over, cross, beside]), target)
     assert len(pruned.pen_strokes) == 2
     assert {run[0].start for run in pruned.pen_strokes} == {(20.0, 10.0), (8.0, 32.0)}
     assert np.abs(render - target).max() < 0.05
@@ -31,5 +35,5 @@ def test_every_stroke_that_helps_stays():
     runs = [[_line((10.0 + 10 * i, 10.0), (10.0 + 10 * i, 54.0))] for i in range(4)]
     program = _program(runs)
     target = ink(render_program(program)[..., 0])
-    pruned, _ = prune_strokes(program, target)
+    pruned, _ = _pruned(program, target)
     assert len(pruned.pen_strokes) == 4

@@ -131,13 +131,13 @@ def _worker_init(agent, method: tuple) -> None:
 
 
 def _run_batch(task: tuple[np.ndarray, int]):
-    from spiral_cli.parsing.parse import parse_canvases, reconstruct
+    from spiral_cli.parsing.parse import draws_lines, parse_canvases, reconstruct
 
     targets, seed = task
     agent, (greedy, candidates, quality) = _WORKER["agent"], _WORKER["method"]
-    if quality is not None and (agent.env.color or agent.config.env != "paint"):
+    if quality is not None and draws_lines(agent):  # as spiral parse treats the same image in a file
+        return parse_canvases(agent, targets, quality, seed=seed)
+    if quality is not None:
         programs, finals, _ = reconstruct(agent, targets, quality, seed=seed)
         return programs, finals
-    if quality is not None:  # as spiral parse treats the same image in a file
-        return parse_canvases(agent, targets, quality, seed=seed)
     return agent.run(targets, greedy=greedy, seed=seed, candidates=candidates)

@@ -68,7 +68,6 @@ def style_reports(checkpoint: str, truth: list[list[np.ndarray]], pairs=None, ca
 
 
 def _parsed(images, targets, truth, **how) -> dict:
-
     start = time.perf_counter()
     programs = [result.program for result in parse_read(images, **how)]
     seconds = time.perf_counter() - start

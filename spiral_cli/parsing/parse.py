@@ -15,7 +15,7 @@ import numpy as np
 
 from spiral_cli.errors import UsageError
 from spiral_cli.painting.calibration import width_of_size
-from spiral_cli.painting.painter import ink, render_program
+from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
 from spiral_cli.parsing.prune import prune_strokes
@@ -71,7 +71,7 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
     a grayscale agent sees each drawing's lines as a pen would draw them: paper tone out,
     a pencil's faint lines at full ink."""
     largest = [np.inf] * len(images)
-    if drawings is not None and not agent.env.color:
+    if drawings is not None and draws_lines(agent):
         images = [as_pen_lines(image, drawing) for image, drawing in zip(images, drawings)]
         line = GLYPH_LINE * agent.env.canvas / 64
         largest = [np.inf if d.lines.blank else line / d.lines.width for d in drawings]
@@ -127,15 +127,22 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
     if refine:
         for index in range(len(targets)):
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
-    if fit_iterations and not agent.env.color and agent.config.env == "paint":
+    if fit_iterations and draws_lines(agent):
         best_programs, best_renders = _fitted_off_grid(best_programs, best_renders, targets, fit_iterations)
-    if prune and not agent.env.color and agent.config.env == "paint":
+    if prune and draws_lines(agent):
+        painter = Painter(agent.env.canvas, agent.env.canvas, agent.env.brush)
         for index, target in enumerate(targets):
-            best_programs[index], pruned_ink = prune_strokes(best_programs[index], ink(target[..., 0]))
+            best_programs[index], pruned_ink = prune_strokes(best_programs[index], ink(target[..., 0]),
+                                                             ink(best_renders[index][..., 0]), painter)
             best_renders[index] = np.round(255.0 * (1.0 - pruned_ink))[..., None].astype(np.uint8)
     if refine or fit_iterations or prune:
         best_errors = _errors(best_renders, targets)
     return best_programs, best_renders, best_errors
+
+
+def draws_lines(agent: Agent) -> bool:
+    """A grayscale painting agent: its glyphs are fitted off the grid, pruned, and parsed as line art."""
+    return not agent.env.color and agent.config.env == "paint"
 
 
 def _fitted_off_grid(programs, renders: np.ndarray, targets: np.ndarray, iterations: int):

@@ -11,12 +11,11 @@ from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.programs.model import StrokeProgram
 
 
-def prune_strokes(program: StrokeProgram, target_ink: np.ndarray, painter: Painter | None = None
+def prune_strokes(program: StrokeProgram, target_ink: np.ndarray, render: np.ndarray, painter: Painter
                   ) -> tuple[StrokeProgram, np.ndarray]:
     """The program without the continuous strokes its render does not need, and the ink of
-    its render; target_ink (H, W) in [0, 1]."""
-    painter = painter or Painter(program.width, program.height, program.brush)
-    render = _ink(program, painter)
+    its render; target_ink and render (the program's, already made) (H, W) in [0, 1];
+    `painter` (the program's size and brush) draws the trials."""
     runs = list(program.pen_strokes)
     error = _error(render, target_ink)
     for run in sorted(runs, key=_length):
