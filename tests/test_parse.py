@@ -96,18 +96,20 @@ def test_a_glyph_already_at_the_canvas_scale_is_not_resampled():
 
 def test_a_pencil_glyph_comes_back_as_strokes_on_its_lines(tmp_path):
     """Faint lines (a pencil's) are seen at a pen's ink: the agent draws them, not a scribble,
-    and the user is told the pen re-render is darker."""
+    in the pencil's grey (in black they would be further from the drawing than an empty page)."""
     pixels = np.full((64, 64), 255, np.uint8)
     pixels[12:52, 30:33] = 185  # a light gray bar: ink 0.27
     Image.fromarray(pixels).save(tmp_path / "pencil.png")
     result = run_spiral("parse", str(tmp_path / "pencil.png"), "--png", "--checkpoint", "omniglot", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "faint lines" in result.stderr
-    drawn = np.asarray(Image.open(tmp_path / "pencil.spiral.png").convert("L")) < 128
+    assert "faint lines" in result.stderr and "drawn in their grey" in result.stderr
+    render = np.asarray(Image.open(tmp_path / "pencil.spiral.png").convert("L")).astype(float)
+    drawn = render < 230
     near = np.zeros_like(drawn)
     near[8:56, 25:38] = True
     assert drawn[12:52, 30:33].mean() > 0.8, "the bar is drawn"
     assert (drawn & ~near).sum() < 0.05 * drawn.sum(), "and nothing else"
+    assert abs(np.median(render[drawn]) - 185) < 30, "in the pencil's grey"
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -220,3 +222,20 @@ def test_convert_resumes_and_reports_failures(tmp_path, untrained_checkpoint):
     assert "1 done, 3 skipped" in second.stderr
     assert (out / "1.svg").is_file()
     assert not [p for p in out.rglob("*") if p.name.startswith(".")], "no temporary files left"
+
+
+def test_faint_strokes_are_drawn_in_the_lines_grey_only_when_that_is_closer():
+    from spiral_cli.painting.painter import ink, render_program
+    from spiral_cli.parsing.tone import match_tone
+    from spiral_cli.programs.model import Action, StrokeProgram
+
+    bar = (Action("jump", (32, 12), (32, 12), (32, 12), 1.0, 3.0),
+           Action("draw", (32, 12), (32, 32), (32, 52), 1.0, 3.0))
+    program = StrokeProgram(64, 64, "classic/pen", "grayscale", bar)
+    black = ink(render_program(program)[..., 0])
+    toned, render, notes = match_tone(program, 0.3 * black, 0.3)
+    assert all(a.color == pytest.approx((0.7,) * 3) for a in toned.strokes) and "grey" in notes[0]
+    assert ((render - 0.3 * black) ** 2).mean() < 0.1 * ((black - 0.3 * black) ** 2).mean()
+    kept, _, notes = match_tone(program, black, 0.3)  # a wrong level: black is closer, so it stays
+    assert kept is program and "darker" in notes[0]
+    assert match_tone(program, black, 0.9) == (program, None, [])  # pen lines: nothing to do

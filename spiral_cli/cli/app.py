@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
@@ -68,10 +69,16 @@ def _keep_stdout_clean() -> None:
     sys.stdout = io.TextIOWrapper(stream, encoding=sys.stdout.encoding, line_buffering=sys.stdout.line_buffering)
 
 
+@functools.cache
+def cli_command():
+    """The click command of the whole CLI, every subcommand registered."""
+    _register_commands()
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     _keep_stdout_clean()
-    _register_commands()
-    command = typer.main.get_command(app)
+    command = cli_command()
     try:
         code = command.main(args=argv, prog_name="spiral", standalone_mode=False)
     except typer.Exit as exc:

@@ -4,7 +4,7 @@ The pipeline, one module per step: `scale` measures the drawing (kind, line widt
 scale); `tracing` traces its centre lines (the classic baseline, and the agent's warm start);
 `windowed` runs the agent window by window (`windows` plans them) over what is still missing;
 `stitch` joins strokes that continue one another; `refine` fits positions and widths at
-native resolution. An image small enough for one window (a 28 px digit, a 64 px glyph) is fitted
+native resolution; `tone` draws a pencil's strokes in its grey. An image small enough for one window (a 28 px digit, a 64 px glyph) is fitted
 to the agent's canvas whole, as the agent was trained."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
 from spiral_cli.parsing.scale import Drawing, colourful, measure, working_scale
 from spiral_cli.parsing.scenes import parse_scene_images
 from spiral_cli.parsing.stitch import join_strokes
+from spiral_cli.parsing.tone import match_tone
 from spiral_cli.parsing.windowed import add_missing_strokes
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.native import trace_program
@@ -45,7 +46,6 @@ JOIN_REACH = 3.0  # line widths within which continuing strokes are joined
 # px on a 64 px canvas: a glyph that must be resampled is drawn as large as the canvas allows
 # (images.FULL_BOX) with lines at most this wide (chosen on training alphabets and digits)
 GLYPH_LINE = 5.0
-FAINT_LEVEL = 0.6  # lines whose core carries less ink than this are faint (pencil): the user is told
 
 
 @dataclass(frozen=True)
@@ -308,14 +308,17 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         else:
             on_image = (lambda stage, path=image.path: on_stage(path, stage)) if on_stage else None
             program, facts, render = parse_drawing(image, drawing, agent, method, quality, seed, on_image, steps)
-            results[index] = finish(image, program, {**source, **facts}, notes, max_strokes, render)
+            program, render, toned = match_tone(program, image.ink, drawing.lines.level, render)
+            results[index] = finish(image, program, {**source, **facts}, notes + toned, max_strokes, render)
     for name, chosen in whole.items():
         agent = load_agent(name)
         parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed, [drawings[i] for i in chosen])
         for index, (program, canvas) in zip(chosen, parsed):
             source = {"method": method, "checkpoint": name, "quality": quality, "kind": drawings[index].kind,
                       "light_on_dark": images[index].inverted, **canvas}
-            results[index] = finish(images[index], program, source, _notes(drawings[index], agent, name), max_strokes)
+            program, render, toned = match_tone(program, images[index].ink, drawings[index].lines.level)
+            results[index] = finish(images[index], program, source, _notes(drawings[index], agent, name) + toned,
+                                    max_strokes, render)
     return results
 
 
@@ -327,7 +330,4 @@ def _notes(drawing: Drawing, agent: Agent | None, name: str | None) -> list[str]
                 " its strokes follow the picture's lightness only"]
     if drawing.kind == "filled":
         return ["filled shapes, not lines: strokes trace their centre lines"]
-    if drawing.lines.level < FAINT_LEVEL:
-        return [f"faint lines (ink level {drawing.lines.level:.2f}, a pencil?): the strokes follow them but"
-                " re-render with an opaque pen, darker than the drawing"]
     return []

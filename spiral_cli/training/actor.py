@@ -4,7 +4,7 @@ the policy's proposals)."""
 
 from __future__ import annotations
 
-import queue
+import time
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from spiral_cli.errors import UsageError
 from spiral_cli.training.setup import REINFORCE, Shared, build_policy, child_process_init, parent_alive
 from spiral_cli.parsing.search import ink, search_step
 from spiral_cli.tracing.episodes import trace_episodes
-from spiral_cli.training.shared import AGENT, HUMAN, SEARCH, SYNTHETIC, TRACE
+from spiral_cli.training.shared import AGENT, FULL, HUMAN, SEARCH, SYNTHETIC, TRACE
 from spiral_cli.training.synthetic import executed_actions, synthetic_episode
 
 
@@ -28,12 +28,13 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
     teacher = load_teacher(config.teacher, shared.components) if config.teacher else None
     rng = np.random.default_rng(seed)
     version = -1
+    owned = shared.store.owned_by(index, config.actors)
+    shared.store.release_unfinished(owned)
     while not shared.stop.is_set() and parent_alive(shared):
-        try:
-            slot = shared.free_slots.get(timeout=0.5)
-        except queue.Empty:
+        slot = shared.store.claim(owned)
+        if slot is None:  # the learner has not read them yet
+            time.sleep(0.005)
             continue
-        shared.actor_slots[index] = slot
         source = choose_source(shared, rng)
         if source == SYNTHETIC:
             fill_with_synthetic(envs, shared, slot, rng)
@@ -45,8 +46,7 @@ def actor_main(index: int, shared: Shared, seed: int) -> None:
             version = shared.policy_weights.pull(policy, version)
             searching = source == SEARCH
             fill_with_policy(teacher if searching and teacher else policy, envs, shared, slot, rng, searching)
-        shared.full_slots.put(slot)
-        shared.actor_slots[index] = -1
+        shared.store.state[slot] = FULL
 
 
 def choose_source(shared: Shared, rng) -> int:

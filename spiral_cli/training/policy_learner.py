@@ -4,7 +4,6 @@ whole episodes."""
 
 from __future__ import annotations
 
-import queue
 import time
 from collections import deque
 from pathlib import Path
@@ -63,8 +62,7 @@ class PolicyLearner:
                 continue
             source = int(shared.store.source[slots[0]])
             batch = shared.store.read(slots)
-            for slot in slots:
-                shared.free_slots.put(slot)
+            shared.store.free(slots)
             if source == AGENT and updater.discriminator is not None:
                 self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
             self._learn(batch, source, SOURCES[source])
@@ -102,22 +100,22 @@ class PolicyLearner:
         """A batch of slots from one source: synthetic programs, the tracer, people, search, or the policy itself."""
         if self.shared.phase.value == REINFORCE and not self.shared.config.imitation_fraction:
             for source in (SYNTHETIC, TRACE, HUMAN):  # left over from the warm start: no longer wanted
-                for slot in self.pending[source]:
-                    self.shared.free_slots.put(slot)
+                self.shared.store.free(self.pending[source])
                 self.pending[source].clear()
         while True:
             for slots in self.pending.values():
                 if len(slots) >= self.slots_per_batch:
                     batch, slots[:] = slots[: self.slots_per_batch], slots[self.slots_per_batch :]
                     return batch
-            try:
-                slot = self.shared.full_slots.get(timeout=0.2)
-            except queue.Empty:
+            full = self.shared.store.take_full()
+            if not full:
                 self._serve_commands()
                 if self.shared.stop.is_set() or not parent_alive(self.shared):
                     return None
+                time.sleep(0.005)
                 continue
-            self.pending[int(self.shared.store.source[slot])].append(slot)
+            for slot in full:
+                self.pending[int(self.shared.store.source[slot])].append(slot)
 
     def _serve_commands(self) -> None:
         serve_commands(self.shared, "policy", self._save)

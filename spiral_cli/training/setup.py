@@ -15,7 +15,7 @@ from spiral_cli.data.datasets import data_kind
 from spiral_cli.envs import env_config
 from spiral_cli.envs.components import ActionComponent
 from spiral_cli.training.config import TrainConfig
-from spiral_cli.training.shared import ReplayStore, RolloutStore, SharedWeights
+from spiral_cli.training.shared import Flag, ReplayStore, RolloutStore, SharedWeights
 
 WARM_START, REINFORCE = 0, 1
 
@@ -29,19 +29,16 @@ class Shared:
     components: list[ActionComponent]
     image_shape: tuple
     store: RolloutStore
-    free_slots: object  # queue of slot indices actors may fill
-    full_slots: object  # queue of slot indices ready for the learner
     policy_weights: SharedWeights
     d_weights: SharedWeights | None
     replay: ReplayStore | None
     data: torch.Tensor | None  # training images (N, H, W, C) uint8
     programs: dict | None  # people's stroke programs (--human): component -> (N, T) int64
-    stop: object
-    phase: object  # WARM_START or REINFORCE
+    stop: Flag
+    phase: object  # WARM_START or REINFORCE, lock-free: actors read it
     policy_updates: object
     env_steps: object
     d_updates: object
-    actor_slots: torch.Tensor  # slot each actor is filling, -1 when none
     metrics: object
     commands: dict = field(default_factory=dict)  # learner name -> queue
     acks: object = None

@@ -29,7 +29,7 @@ from spiral_cli.training.policy_learner import policy_learner_main
 from spiral_cli.training.setup import (
     REINFORCE, WARM_START, Shared, budget_spent, build_discriminator, build_policy, environment_for, phase_at,
 )
-from spiral_cli.training.shared import ReplayStore, RolloutStore, SharedWeights
+from spiral_cli.training.shared import Flag, ReplayStore, RolloutStore, SharedWeights
 
 ACK_TIMEOUT = 300.0
 
@@ -147,20 +147,16 @@ class Trainer:
         self.shared = Shared(
             config=config, env_config=env, components=components, image_shape=shape,
             store=RolloutStore(slots, env.episode_length, config.envs_per_actor, shape, components),
-            free_slots=ctx.Queue(), full_slots=ctx.Queue(),
             policy_weights=SharedWeights(policy, ctx), d_weights=d_weights, replay=replay, data=data, programs=programs,
-            stop=ctx.Event(), phase=ctx.Value("i", self._phase(self.prior_wall)),
+            stop=Flag(ctx), phase=ctx.RawValue("i", self._phase(self.prior_wall)),
             policy_updates=ctx.Value("q", int(prior.get("updates", 0))),
             env_steps=ctx.Value("q", int(prior.get("env_steps", 0))),
             d_updates=ctx.Value("q", int(prior.get("d_updates", 0))),
-            actor_slots=torch.full((config.actors,), -1, dtype=torch.int64).share_memory_(),
             metrics=ctx.Queue(),
             commands={"policy": ctx.Queue(), "discriminator": ctx.Queue()},
             acks=ctx.Queue(), parent_pid=os.getpid(),
             resume_from=str(checkpoint) if checkpoint else None,
         )
-        for slot in range(slots):
-            self.shared.free_slots.put(slot)
         self.monitor = Monitor(run_dir, console)
         self.actors: list = [None] * config.actors
         self.learners: dict = {}
@@ -183,10 +179,6 @@ class Trainer:
         for index, process in enumerate(self.actors):
             if process.is_alive():
                 continue
-            slot = int(self.shared.actor_slots[index])
-            if slot >= 0:  # it died holding a slot: give the slot back
-                self.shared.actor_slots[index] = -1
-                self.shared.free_slots.put(slot)
             self.monitor.event(f"actor {index} died (exit code {process.exitcode}); restarting it")
             self._start_actor(index)
 
