@@ -151,7 +151,12 @@ def test_sigterm_stops_cleanly_with_a_checkpoint(stroke_targets, tmp_path):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
     checkpoint = latest_checkpoint(run)
-    assert checkpoint is not None and json.loads((checkpoint / "state.json").read_text())["updates"] > 0
+    updates = json.loads((checkpoint / "state.json").read_text())["updates"] if checkpoint else 0
+    assert updates > 0
+    resumed = subprocess.run([sys.executable, "-m", "spiral_cli", "train", "--resume", str(run),
+                              "--updates", str(updates + 2)], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((run / "config.json").read_text())["minutes"] == 5, "a resumed run keeps its own budget"
 
 
 def test_sigkilled_trainer_resumes_from_its_last_checkpoint(stroke_targets, tmp_path):

@@ -3,9 +3,9 @@
     python tools/eval_human_agent.py --strokes DIR --omniglot NPZ [--checkpoint NAME ...] [--n 200] [--json F]
 
 1. Held-out Omniglot drawings (Korean, Tagalog: alphabets never trained on), against Omniglot's
-   own images: the teacher (people's programs, drawn with the dataset's pen), each agent greedy
-   and as `spiral parse` runs it, and the two tracers (the grid tracer the older agents cloned,
-   and `spiral parse --method trace`).
+   own images: the teacher (people's programs, drawn with the dataset's pen), each agent greedy,
+   in one pass sampled at `spiral parse`'s temperature, and as `spiral parse` runs it, and the
+   two tracers (the grid tracer the older agents cloned, and `spiral parse --method trace`).
 2. Held-out stroke programs of every source (Omniglot, KanjiVG, sheep) against their true
    strokes: continuous strokes drawn against true, chamfer in px at 64 px."""
 
@@ -29,7 +29,7 @@ from spiral_cli.export.files import write_output
 from spiral_cli.export.raster import image_grid, png_bytes, render_strokes_coloured
 from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent
-from spiral_cli.parsing.parse import parse_canvases
+from spiral_cli.parsing.parse import QUALITIES, parse_canvases
 from spiral_cli.tracing.episodes import render_episodes, trace_episodes
 from spiral_cli.tracing.native import trace_program
 
@@ -40,6 +40,11 @@ def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool =
     start = time.perf_counter()
     programs, finals = agent.run(images, greedy=True)
     reports[f"{checkpoint} greedy"] = score(finals, images, programs, time.perf_counter() - start, truth=truth)
+    temperature = QUALITIES["fast"].temperature
+    start = time.perf_counter()
+    programs, finals = agent.run(images, temperature=temperature)
+    reports[f"{checkpoint} one pass at temperature {temperature}"] = score(
+        finals, images, programs, time.perf_counter() - start, truth=truth)
     for quality in ("fast", "best") if best else ("fast",):
         start = time.perf_counter()
         programs, finals = parse_canvases(agent, images, quality)

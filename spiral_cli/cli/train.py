@@ -42,7 +42,7 @@ def train(
     spectral_norm: bool = typer.Option(False, "--spectral-norm", help="SPIRAL++ discriminator: spectral norm, GAN loss."),
     actors: int = typer.Option(1, "--actors", help="Actor processes."),
     envs_per_actor: int = typer.Option(16, "--envs-per-actor", help="Environments each actor steps at once."),
-    minutes: float = typer.Option(60.0, "--minutes", help="Wall-clock budget, warm start included."),
+    minutes: float = typer.Option(None, "--minutes", help="Wall-clock budget, warm start included [default: 60; with --resume: the run's own]."),
     updates: int = typer.Option(None, "--updates", help="Stop after this many policy updates."),
     warm_start: float = typer.Option(0.0, "--warm-start", help="Minutes of behaviour cloning on random synthetic programs first."),
     search: int = typer.Option(
@@ -108,7 +108,8 @@ def train(
     command = shlex.join(["spiral", *sys.argv[1:]])
 
     if resume is not None:
-        overrides = {"minutes": minutes, "updates": updates}
+        # only what is given: a resumed run keeps its own budget
+        overrides = {k: v for k, v in dict(minutes=minutes, updates=updates).items() if v is not None}
         summary = run_training(None, resume, resume=True, overrides=overrides, command=command,
                                backend=backend, address=address, learner_device=learner_device)
     else:
@@ -119,7 +120,7 @@ def train(
         ).items() if v}
         config = TrainConfig(
             env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
-            env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=minutes,
+            env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=60.0 if minutes is None else minutes,
             updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, trace_fraction=trace,
             human_fraction=human, human_strokes=human_strokes,
             search_candidates=search,

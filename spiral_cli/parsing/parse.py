@@ -30,12 +30,25 @@ from spiral_cli.parsing.windowed import add_missing_strokes
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.native import trace_program
 
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How hard the agent's canvas is worked on."""
+
+    candidates: int  # proposals per step, the renderer picks (1: the policy's own choice)
+    rollouts: int  # per image; the closest render is kept
+    grid_refine: bool  # coordinate search of the points on the action grid
+    fit_iterations: int  # of the off-grid fit of all glyphs at once
+    prune: bool  # drop the strokes the render does not need
+    # one proposal per step: None takes each most likely action; a temperature samples near them,
+    # which keeps a policy trained by reinforcement from repeating an action that draws nothing
+    temperature: float | None = None
+
+
 QUALITIES = {
-    # name: (candidates per step, rollouts per image, refine on the grid, iterations of the off-grid
-    # fit, drop the strokes the render does not need) on one canvas; fast is a single greedy pass
-    # and a short fit of all glyphs at once
-    "fast": (1, 1, False, 5, True),
-    "best": (16, 4, True, 4 * ITERATIONS, False),  # the refinement on the grid already drops them
+    "fast": Quality(1, 1, False, 5, True, 0.5),  # temperature chosen on training alphabets
+    "best": Quality(16, 4, True, 4 * ITERATIONS, False),  # the refinement on the grid already drops them
 }
 # agent: the whole pipeline; trace: the classic tracer alone (the baseline); trace-refine: the
 # pipeline without the agent (so its contribution is measured); mcmc: the scenes baseline
@@ -65,7 +78,8 @@ class ParseResult:
 def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", steps: int | None = None,
                  seed: int = 0, drawings: list[Drawing] | None = None) -> list[tuple[StrokeProgram, dict]]:
     """Programs (image frame) of images parsed whole on the agent's canvas, with what the
-    canvas saw. `fast` is one greedy pass of the agent and a short fit off the action grid;
+    canvas saw. `fast` is one pass of the agent (sampled close to its most likely actions) and
+    a short fit off the action grid;
     `best` keeps, per image, the best of several searched rollouts by reconstruction error,
     then refines its strokes off the grid against the renderer. With `drawings` (measured),
     a grayscale agent sees each drawing's lines as a pen would draw them: paper tone out,
@@ -113,11 +127,13 @@ def canvas_image(canvas: np.ndarray, name: str = "canvas") -> InkImage:
 def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
                 seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray, np.ndarray]:
     """Programs, renders and squared errors for canvas-sized targets (N, H, W, C) uint8."""
-    candidates, rollouts, refine, fit_iterations, prune = QUALITIES[quality]
+    chosen = QUALITIES[quality]
+    candidates, refine, fit_iterations, prune = chosen.candidates, chosen.grid_refine, chosen.fit_iterations, chosen.prune
+    greedy = candidates == 1 and chosen.temperature is None
     best_programs, best_renders, best_errors = None, None, np.full(len(targets), np.inf)
-    for rollout in range(rollouts):
-        programs, renders = agent.run(targets, greedy=candidates == 1, seed=seed + rollout,
-                                      candidates=candidates, steps=steps)
+    for rollout in range(chosen.rollouts):
+        programs, renders = agent.run(targets, greedy=greedy, seed=seed + rollout, candidates=candidates,
+                                      steps=steps, temperature=chosen.temperature or 1.0)
         errors = _errors(renders, targets)
         if best_programs is None:
             best_programs, best_renders = list(programs), renders.copy()
