@@ -4,8 +4,9 @@ The pipeline, one module per step: `scale` measures the drawing (kind, line widt
 scale); `tracing` traces its centre lines (the classic baseline, and the agent's warm start);
 `windowed` runs the agent window by window (`windows` plans them) over what is still missing;
 `stitch` joins strokes that continue one another; `refine` fits positions and widths at
-native resolution; `tone` draws a pencil's strokes in its grey. An image small enough for one window (a 28 px digit, a 64 px glyph) is fitted
-to the agent's canvas whole, as the agent was trained."""
+native resolution; `prune` drops strokes the render does not need; `tone` draws a pencil's
+strokes in its grey. An image small enough for one window (a 28 px digit, a 64 px glyph) is
+fitted to the agent's canvas whole, as the agent was trained."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
-from spiral_cli.parsing.prune import prune_strokes
+from spiral_cli.parsing.prune import prune_strokes, stroke_length
 from spiral_cli.parsing.refine import refine_program
 from spiral_cli.parsing.refine_glyphs import refine_glyphs
 from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
@@ -29,7 +30,6 @@ from spiral_cli.parsing.tone import match_tone
 from spiral_cli.parsing.windowed import add_missing_strokes
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.native import trace_program
-
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,10 @@ class ParseResult:
 def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", steps: int | None = None,
                  seed: int = 0, drawings: list[Drawing] | None = None) -> list[tuple[StrokeProgram, dict]]:
     """Programs (image frame) of images parsed whole on the agent's canvas, with what the
-    canvas saw. `fast` is one pass of the agent (sampled close to its most likely actions) and
-    a short fit off the action grid;
-    `best` keeps, per image, the best of several searched rollouts by reconstruction error,
-    then refines its strokes off the grid against the renderer. With `drawings` (measured),
+    canvas saw. `fast` is one pass of the agent (sampled close to its most likely actions), a
+    short fit off the action grid and pruning; `best` keeps, per image, the best of several
+    searched rollouts by reconstruction error, then refines its strokes off the grid against
+    the renderer. With `drawings` (measured),
     a grayscale agent sees each drawing's lines as a pen would draw them: paper tone out,
     a pencil's faint lines at full ink."""
     largest = [np.inf] * len(images)
@@ -230,8 +230,7 @@ def cap_strokes(program: StrokeProgram, max_strokes: int) -> StrokeProgram:
     runs = program.pen_strokes
     if len(runs) <= max_strokes:
         return program
-    length = lambda run: sum(np.hypot(a.end[0] - a.start[0], a.end[1] - a.start[1]) for a in run)
-    kept = sorted(sorted(range(len(runs)), key=lambda i: -length(runs[i]))[:max_strokes])
+    kept = sorted(sorted(range(len(runs)), key=lambda i: -stroke_length(runs[i]))[:max_strokes])
     return program.with_strokes(runs[i] for i in kept)
 
 

@@ -18,7 +18,7 @@ def prune_strokes(program: StrokeProgram, target_ink: np.ndarray, render: np.nda
     `painter` (the program's size and brush) draws the trials."""
     runs = list(program.pen_strokes)
     error = _error(render, target_ink)
-    for run in sorted(runs, key=_length):
+    for run in sorted(runs, key=stroke_length):
         if len(runs) == 1:
             break
         fewer = [r for r in runs if r is not run]
@@ -38,5 +38,6 @@ def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
     return float(((render - target_ink) ** 2).sum())
 
 
-def _length(run) -> float:
+def stroke_length(run) -> float:
+    """px along a continuous stroke's curves, end to end."""
     return float(sum(np.hypot(a.end[0] - a.start[0], a.end[1] - a.start[1]) for a in run))
