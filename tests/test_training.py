@@ -279,3 +279,26 @@ def test_init_from_starts_with_another_runs_weights(stroke_targets, tmp_path):
     bad = tiny_config(stroke_targets, updates=3, init_from=str(first), model_options={**TINY_MODEL, "hidden": 32})
     with pytest.raises(UsageError):
         train(bad, tmp_path / "third")
+
+
+def test_population_fitness_is_defined_for_every_recipe():
+    from spiral_cli.training.pbt import fitness
+
+    reinforced = TrainConfig(data="mnist:/tmp", reward="l2-step")
+    assert fitness({"l2_relative": 0.3, "search_l2_relative": 0.1}, reinforced) == -0.3
+    searched = TrainConfig(data="mnist:/tmp", search_candidates=8)  # the shipped mnist recipe
+    assert fitness({"search_l2_relative": 0.2, "search_loss": 1.5, "d_fake": 3.0}, searched) == -0.2
+    drawing = TrainConfig(data="mnist:/tmp", conditional=False)
+    assert fitness({"d_fake": -0.4, "bc_loss": 2.0}, drawing) == -0.4
+    cloning = TrainConfig(data="strokes:/tmp", human_fraction=1.0, warm_start_minutes=60)
+    assert fitness({"human_loss": 2.5, "bc_loss": 3.0}, cloning) == -2.5
+    assert fitness({}, cloning) == float("-inf")  # before the first update
+
+
+def test_a_colour_penalty_without_colour_targets_is_warned_about():
+    grey = TrainConfig(data="mnist:/tmp", reward="l2-step", color_penalty=1.0)
+    assert grey.unused_options() == ["--color-penalty has no effect: it compares colour renders with colour "
+                                     "targets, and this run has a grayscale canvas"]
+    assert TrainConfig(data="images:/tmp", reward="l2-step", color_penalty=1.0).unused_options() == []
+    cloned = TrainConfig(data="mnist:/tmp", color_penalty=1.0, search_candidates=8)
+    assert sum(w.startswith("--color-penalty") for w in cloned.unused_options()) == 1

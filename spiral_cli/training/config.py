@@ -69,20 +69,31 @@ class TrainConfig:
     def uses_discriminator(self) -> bool:
         return self.reward.startswith("discriminator")
 
+    @property
+    def paints_in_colour(self) -> bool:
+        """A paint run's canvas is colour when asked, or by default for colour images:DIR data."""
+        default = self.data is not None and data_kind(self.data) == "images"
+        return self.env == "paint" and bool(self.env_options.get("color", default))
+
     def unused_options(self) -> list[str]:
-        """Warnings for options this configuration accepts but never uses: without a batch the
-        policy's own samples fill (all cloning, or search after the warm start), no reward counts."""
+        """Warnings for options this configuration accepts but never uses: the colour penalty
+        without colour targets; without a batch the policy's own samples fill (all cloning, or
+        search after the warm start), no reward counts."""
+        warnings = []
+        if self.color_penalty and not (self.paints_in_colour and self.conditional):
+            warnings.append("--color-penalty has no effect: it compares colour renders with colour targets, "
+                            "and this run has " + ("a grayscale canvas" if self.conditional else "no targets"))
         reinforced = (self.minutes is None or self.warm_start_minutes < self.minutes) and not (
             self.search_candidates > 1 and self.search_fraction >= 1.0)
         if reinforced:
-            return []
+            return warnings
         why = "every batch is cloning" + (" or search" if self.search_candidates > 1 else "")
-        warnings = [f"--reward {self.reward} has no effect: {why}"
-                    + (" (its discriminator learner still trains; --reward l2 spares the core)"
-                       if self.uses_discriminator else "")]
+        warnings.append(f"--reward {self.reward} has no effect: {why}"
+                        + (" (its discriminator learner still trains; --reward l2 spares the core)"
+                           if self.uses_discriminator else ""))
         for name, value in (("--stroke-penalty", self.stroke_penalty), ("--ink-penalty", self.ink_penalty),
                             ("--color-penalty", self.color_penalty)):
-            if value:
+            if value and not any(w.startswith(name) for w in warnings):
                 warnings.append(f"{name} has no effect: {why}")
         return warnings
 
@@ -110,7 +121,7 @@ class TrainConfig:
         if not 0.0 <= self.trace_fraction <= 1.0:
             raise UsageError("--trace must be in [0, 1]")
         if self.trace_fraction and not (self.env == "paint" and self.conditional and self.data
-                                        and not self.env_options.get("color", data_kind(self.data) == "images")):
+                                        and not self.paints_in_colour):
             raise UsageError("--trace needs a conditional agent in the paint environment on grayscale --data")
         if not 0.0 <= self.human_fraction <= 1.0 or self.human_fraction + self.trace_fraction > 1.0:
             raise UsageError("--human must be in [0, 1], and --human plus --trace at most 1")

@@ -23,16 +23,22 @@ from spiral_cli.training.config import TrainConfig
 LEARNING_RATES = (1e-5, 3e-4)
 ENTROPY_COSTS = (2e-3, 1e-1)
 POPULATION_FILE = "population.json"
+CLONING_LOSSES = ("human_loss", "trace_loss", "search_loss", "bc_loss")  # most telling first
 
 
 def fitness(metrics: dict, config: TrainConfig) -> float:
-    """Higher is better: the negative reconstruction error for conditional agents, the
-    discriminator's score of the agent's renders (the paper) otherwise."""
-    if config.conditional and "l2_relative" in metrics:
-        return -float(metrics["l2_relative"])
-    if "d_fake" in metrics:
+    """Higher is better, from the run's latest figures whatever its batches are: conditional
+    agents by the reconstruction error of their own episodes, else of their searched ones
+    (when search takes every episode); unconditional agents by the critic's score of their
+    renders (the paper); a run that only clones by its cloning loss."""
+    if config.conditional:
+        errors = [metrics[key] for key in ("l2_relative", "search_l2_relative") if key in metrics]
+        if errors:
+            return -float(errors[0])
+    elif "d_fake" in metrics:
         return float(metrics["d_fake"])
-    return float(metrics.get("reward", float("-inf")))
+    losses = [metrics[key] for key in CLONING_LOSSES if key in metrics]
+    return -float(losses[0]) if losses else float("-inf")  # -inf: no update has reported yet
 
 
 def train_member(params: dict) -> None:

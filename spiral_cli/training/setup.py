@@ -68,8 +68,8 @@ def build_discriminator(config: TrainConfig, image_shape) -> Discriminator:
 def environment_for(config: TrainConfig):
     """The environment configuration of a run (colour when the data are colour images)."""
     options = dict(config.env_options)
-    if config.env == "paint" and config.data is not None and "color" not in options:
-        options["color"] = data_kind(config.data) == "images"
+    if config.env == "paint":
+        options["color"] = config.paints_in_colour
     return env_config(config.env, **options)
 
 
