@@ -2,7 +2,10 @@
 
 Grayscale data follow DESIGN section 4: MNIST pixels / 255 are ink, Omniglot's True is
 paper; a canvas pixel is 255 * (1 - ink). Every dataset has a held-out test split that
-training never reads."""
+training never reads; MNIST, Omniglot and image folders also keep a validation split of the
+training distribution (the last 5,000 training digits, the last drawer of every training
+character, 10% of the training files), which training never reads either: a generator of
+that distribution is scored against it."""
 
 from __future__ import annotations
 
@@ -53,11 +56,18 @@ def parse_data_spec(spec: str) -> tuple[str, Path]:
     return kind, path
 
 
+SPLITS = ("train", "valid", "test")
+WITH_VALID = ("mnist", "omniglot", "images")
+MNIST_VALID = 5000  # the last training digits
+
+
 def load_dataset(spec: str, split: str, canvas: int = 64, color: bool = False, limit: int | None = None) -> Dataset:
-    """The 'train' or 'test' split of a data spec at canvas x canvas."""
-    if split not in ("train", "test"):
+    """The 'train', 'valid' or 'test' split of a data spec at canvas x canvas."""
+    if split not in SPLITS:
         raise ValueError(split)
     kind, path = parse_data_spec(spec)
+    if split == "valid" and kind not in WITH_VALID:
+        raise UsageError(f"--data {spec}: {kind} data have no validation split (only {', '.join(WITH_VALID)})")
     loader = {"mnist": _mnist, "omniglot": _omniglot, "images": _images, "scenes": _scenes, "strokes": _strokes}[kind]
     ink_or_rgb = loader(path, split, canvas, color, limit)
     return Dataset(f"{kind}:{split}", ink_or_rgb)
@@ -88,12 +98,23 @@ def _read_idx(path: Path) -> np.ndarray:
 
 
 def _mnist(folder: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
-    stem = "train-images-idx3-ubyte" if split == "train" else "t10k-images-idx3-ubyte"
+    digits = _mnist_split(_read_idx(_mnist_file(folder, split, "images")), split)[:limit]
+    return ink_to_canvas(_resize_ink(digits / 255.0, canvas), color)
+
+
+def _mnist_file(folder: Path, split: str, what: str) -> Path:
+    stem = f"{'t10k' if split == 'test' else 'train'}-{what}-idx{3 if what == 'images' else 1}-ubyte"
     for name in (stem + ".gz", stem):
         if (folder / name).is_file():
-            digits = _read_idx(folder / name)[:limit]
-            return ink_to_canvas(_resize_ink(digits / 255.0, canvas), color)
+            return folder / name
     raise UsageError(f"mnist: {folder} has no {stem}[.gz]")
+
+
+def _mnist_split(rows: np.ndarray, split: str) -> np.ndarray:
+    """The training file's rows of the train or valid split; the test file's whole."""
+    if split == "test":
+        return rows
+    return rows[-MNIST_VALID:] if split == "valid" else rows[:-MNIST_VALID]
 
 
 def mnist_labels(spec: str, split: str, limit: int | None = None) -> np.ndarray:
@@ -101,11 +122,7 @@ def mnist_labels(spec: str, split: str, limit: int | None = None) -> np.ndarray:
     kind, folder = parse_data_spec(spec)
     if kind != "mnist":
         raise UsageError(f"{spec}: labels are only read for mnist data")
-    stem = "train-labels-idx1-ubyte" if split == "train" else "t10k-labels-idx1-ubyte"
-    for name in (stem + ".gz", stem):
-        if (folder / name).is_file():
-            return _read_idx(folder / name)[:limit]
-    raise UsageError(f"mnist: {folder} has no {stem}[.gz]")
+    return _mnist_split(_read_idx(_mnist_file(folder, split, "labels")), split)[:limit]
 
 
 # Whole alphabets of the background set held out for testing, as ranges of its 964 characters
@@ -132,7 +149,10 @@ def _omniglot(path: Path, split: str, canvas: int, color: bool, limit: int | Non
         raise UsageError(f"omniglot: {npz} not found (expected images_background.npz)")
     images = np.load(npz)["images"]  # (characters, drawers, 105, 105) bool, True = paper
     held_out = omniglot_split(len(images))
-    chosen = images[held_out if split == "test" else ~held_out].reshape(-1, *images.shape[2:])
+    chosen = images[held_out] if split == "test" else images[~held_out]
+    if split != "test":  # the last drawer of each training character is the validation split
+        chosen = chosen[:, -1:] if split == "valid" else chosen[:, :-1]
+    chosen = chosen.reshape(-1, *images.shape[2:])
     chosen = chosen[_shuffled(len(chosen))][:limit]
     return ink_to_canvas(_resize_ink((~chosen).astype(np.float32), canvas), color)
 
@@ -144,12 +164,18 @@ def _shuffled(count: int) -> np.ndarray:
 
 def _is_test_file(path: Path) -> bool:
     """10% of files, chosen by a hash of the name so the split never changes."""
-    return hashlib.sha1(path.name.encode()).digest()[0] < 26
+    return _file_split(path) == "test"
+
+
+def _file_split(path: Path) -> str:
+    """test and valid: 10% of files each, by a hash of the name."""
+    byte = hashlib.sha1(path.name.encode()).digest()[0]
+    return "test" if byte < 26 else "valid" if byte < 52 else "train"
 
 
 def _images(folder: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    files = [p for p in files if _is_test_file(p) == (split == "test")][:limit]
+    files = [p for p in files if _file_split(p) == split][:limit]
     if not files:
         raise UsageError(f"images: no {split} images under {folder}")
     out = []

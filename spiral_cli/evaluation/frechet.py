@@ -110,9 +110,11 @@ CLASSIFIERS = Path(__file__).resolve().parent.parent.parent / "checkpoints"
 def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier: Path | None = None,
                      temperature: float = TEMPERATURE, quality: str = "fast"):
     """Fréchet distance of n unconditional drawings (as `spiral draw --quality --temperature` makes them)
-    to n real test images, beside the same distance for n real training images (what a
-    perfect generator would score)."""
+    to n real test images, and to n images of the validation split (the training distribution,
+    never trained on), each beside the distance n real training images score (the floor a
+    perfect generator of the training distribution would reach)."""
     from spiral_cli.data import load_dataset, parse_data_spec
+    from spiral_cli.data.datasets import WITH_VALID
 
     kind = parse_data_spec(data)[0]
     model = load_classifier(classifier or CLASSIFIERS / f"{kind}-classifier" / "classifier.safetensors")
@@ -121,17 +123,23 @@ def evaluate_samples(agent, data: str, n: int = 1000, seed: int = 0, classifier:
     seconds = time.perf_counter() - start
     canvas, color = agent.env.canvas, agent.env.color
     test = load_dataset(data, "test", canvas, color, limit=n).images
-    train = load_dataset(data, "train", canvas, color, limit=n).images
+    drawn, train = features_of(model, samples), features_of(model, load_dataset(data, "train", canvas, color, limit=n).images)
     reference = features_of(model, test)
     report = {
         "images": len(samples),
         "quality": quality,
         "temperature": temperature,
-        "frechet_distance": frechet_distance(features_of(model, samples), reference),
-        "frechet_distance_of_real_training_images": frechet_distance(features_of(model, train), reference),
+        "frechet_distance": frechet_distance(drawn, reference),
+        "frechet_distance_of_real_training_images": frechet_distance(train, reference),
+    }
+    if kind in WITH_VALID:
+        unseen = features_of(model, load_dataset(data, "valid", canvas, color, limit=n).images)
+        report["frechet_distance_to_valid"] = frechet_distance(drawn, unseen)
+        report["frechet_distance_of_real_training_images_to_valid"] = frechet_distance(train, unseen)
+    report.update({
         "recognised_share": recognised_share(model, samples),
         "recognised_share_of_real_test_images": recognised_share(model, test),
         "strokes_per_image": float(np.mean([len(p.strokes) for p in programs])),
         "images_per_second": len(samples) / seconds,
-    }
+    })
     return report, samples
