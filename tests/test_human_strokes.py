@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from spiral_cli.data import stroke_programs
-from spiral_cli.data.human_strokes import HumanDrawing, read_omniglot_strokes, read_stroke3, stroke3_polylines
+from spiral_cli.data.human_strokes import HumanDrawing, read_omniglot_strokes, read_stroke3
+from spiral_cli.export.stroke_datasets import stroke3_lines
 from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.errors import UsageError
 from spiral_cli.tracing.episodes import render_episodes
@@ -22,7 +23,7 @@ PEN = PaintConfig(brush="classic/pen")
 
 def test_stroke3_rows_become_one_polyline_per_pen_down_run():
     rows = np.array([[5, 5, 0], [10, 0, 1], [0, 10, 0], [0, 10, 1]], float)
-    strokes = stroke3_polylines(rows)
+    strokes = stroke3_lines(rows)
     assert [s.tolist() for s in strokes] == [[[5, 5], [15, 5]], [[15, 15], [15, 25]]]
 
 
@@ -39,7 +40,7 @@ def test_omniglot_stroke_files_are_read_with_rows_down_and_alphabets_held_out(tm
     assert len(drawings[0].strokes) == 2
 
 
-def test_an_unknown_stroke3_file_is_refused_before_anything_is_unpickled(tmp_path):
+def test_an_unknown_stroke3_file_is_refused_for_training(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, train=np.zeros(3))
     with pytest.raises(UsageError, match="not one of the known"):

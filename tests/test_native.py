@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from spiral_cli.evaluation.lineart import chamfer, stroke_polylines, svg_polylines
+from spiral_cli.evaluation.lineart import chamfer, svg_polylines
+from spiral_cli.programs.polylines import stroke_polylines
 from spiral_cli.export.svg import program_svg
 from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.images import read_image

@@ -37,3 +37,27 @@ def test_every_stroke_that_helps_stays():
     target = ink(render_program(program)[..., 0])
     pruned, _ = _pruned(program, target)
     assert len(pruned.pen_strokes) == 4
+
+
+def _merged(program, target):
+    from spiral_cli.parsing.merge import merge_doubled
+
+    return merge_doubled(program, target, ink(render_program(program)[..., 0]), Painter(64, 64, "classic/pen"))
+
+
+def test_a_bold_line_drawn_as_two_thin_strokes_side_by_side_becomes_one():
+    target = ink(render_program(_program([[_line((10.0, 32.0), (54.0, 32.0), 6.0)]]))[..., 0])
+    doubled = _program([[_line((10.0, 30.5), (54.0, 30.5), 3.0)], [_line((11.0, 33.5), (53.0, 33.5), 3.0)]])
+    merged, render = _merged(doubled, target)
+    assert len(merged.pen_strokes) == 1
+    assert merged.pen_strokes[0][0].size > 3.0, "the kept stroke is widened to carry both"
+    before = ((ink(render_program(doubled)[..., 0]) - target) ** 2).sum()
+    assert ((render - target) ** 2).sum() <= before + 0.01 * (target ** 2).sum()
+
+
+def test_strokes_that_only_cross_or_run_apart_are_not_merged():
+    bar, cross = [_line((20.0, 10.0), (20.0, 54.0))], [_line((8.0, 32.0), (56.0, 32.0))]
+    apart = [_line((40.0, 10.0), (40.0, 54.0))]
+    program = _program([bar, cross, apart])
+    merged, _ = _merged(program, ink(render_program(program)[..., 0]))
+    assert len(merged.pen_strokes) == 3

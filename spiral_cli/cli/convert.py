@@ -18,7 +18,9 @@ from spiral_cli.parsing.parse import METHODS, QUALITIES
 def convert(
     in_dir: Path = typer.Argument(..., metavar="IN_DIR", help="Folder of images."),
     out_dir: Path = typer.Argument(..., metavar="OUT_DIR", help="Where the outputs go (same relative paths)."),
-    formats: str = typer.Option("svg", "--formats", help="Comma-separated: svg, json, png, gif."),
+    formats: str = typer.Option("svg", "--formats", help="Comma-separated: svg, json, png, gif per image; stroke3 "
+                                "(OUT_DIR/strokes.npz, sketch-rnn's train/valid/test) and ndjson (OUT_DIR/drawings.ndjson, "
+                                "Quick, Draw!'s) for the whole folder, from each image's JSON program."),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", help="Parallel processes."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include subfolders."),
     glob: str = typer.Option(None, "--glob", help="Only files matching this pattern (e.g. '*.png')."),
@@ -32,6 +34,7 @@ def convert(
     method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (trace: the classic centre-line tracer alone; trace-refine: the pipeline without the agent; mcmc: the scenes baseline)."),
     max_strokes: int = typer.Option(None, "--max-strokes", help="Keep at most this many strokes per image (the longest)."),
     budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
+    rdp: float = typer.Option(0.0, "--rdp", help="stroke3: simplify strokes with Douglas-Peucker, this tolerance in px."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Parse every image of a folder; skips outputs that are up to date, so an interrupted run resumes."""
@@ -46,7 +49,7 @@ def convert(
     job = ConvertJob(
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()), checkpoint=checkpoint, quality=quality,
         steps=steps, seed=seed, max_pixels=max_pixels, options=OutputOptions(scale, None, brush, color_by_stroke),
-        method=method, budget=budget, max_strokes=max_strokes,
+        method=method, budget=budget, max_strokes=max_strokes, rdp=rdp,
     )
     console = Console(stderr=True)
     columns = (TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

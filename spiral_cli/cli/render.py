@@ -19,23 +19,49 @@ def default_output(source: Path, suffix: str) -> Path:
     return source.with_suffix(suffix)
 
 
+DATASETS = (".npz", ".ndjson")
+
+
 def render(
-    programs: list[Path] = typer.Argument(..., help="Stroke or scene program JSON files.", show_default=False),
-    output: str = typer.Option(None, "-o", "--output", help="Output PNG ('-' for stdout); default: PROGRAM.png."),
+    programs: list[Path] = typer.Argument(..., help="Stroke or scene program JSON files, or stroke datasets "
+                                          "(stroke-3 .npz, Quick, Draw! .ndjson).", show_default=False),
+    output: str = typer.Option(None, "-o", "--output", help="Output PNG ('-' for stdout); default: PROGRAM.png. "
+                               "For a stroke dataset a folder (default: its name), one PNG per drawing."),
     scale: float = typer.Option(None, "--scale", help="Multiply the canvas size by this."),
     size: int = typer.Option(None, "--size", help="Longer side of the output in pixels."),
     brush: str = typer.Option(None, "--brush", help=BRUSH_HELP),
     azimuth: float = typer.Option(None, "--azimuth", help="Scenes: camera angle around the platform (degrees; 90 is the default view)."),
     elevation: float = typer.Option(None, "--elevation", help="Scenes: camera angle, degrees below the horizon as negative (default -70)."),
+    line_width: float = typer.Option(None, "--line-width", help="Stroke datasets: pen size in px (default 2)."),
+    canvas: int = typer.Option(None, "--canvas", help="Stroke datasets: side of the square canvas in px "
+                               "(default: stroke-3 drawings' extent, ndjson's 256)."),
 ) -> None:
     """Re-render stroke programs as PNG at any resolution and with any brush; scene programs at
-    any resolution and from any camera angle."""
+    any resolution and from any camera angle; each drawing of a stroke dataset."""
     if output is not None and len(programs) > 1:
         raise UsageError("-o names one output; give one program or leave -o out")
-    for source in programs:
-        program = load_any_program(source)
+    datasets = [p.suffix in DATASETS for p in programs]
+    if (line_width is not None or canvas is not None) and not all(datasets):
+        raise UsageError("--line-width and --canvas are for stroke datasets (.npz, .ndjson)")
+    for source, dataset in zip(programs, datasets):
         options = OutputOptions(scale, size, brush, azimuth=azimuth, elevation=elevation)
+        if dataset:
+            render_dataset(source, Path(output) if output else source.with_suffix(""), options, line_width or 2.0, canvas)
+            continue
+        program = load_any_program(source)
         write_output(output or default_output(source, ".png"), encode(program, "png", options))
+
+
+def render_dataset(source: Path, folder: Path, options: OutputOptions, line_width: float, canvas: int | None) -> None:
+    """One PNG per drawing of a stroke dataset, named by split and index (ndjson: index and key)."""
+    from spiral_cli.export.stroke_datasets import dataset_programs
+
+    if str(folder) == "-":
+        raise UsageError("a stroke dataset renders to a folder of PNGs, not to stdout")
+    drawings = dataset_programs(source, line_width, canvas)  # read whole first: a bad file writes nothing
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, program in drawings:
+        write_output(folder / f"{name}.png", encode(program, "png", options))
 
 
 def export(
@@ -47,11 +73,17 @@ def export(
     scale: float = typer.Option(None, "--scale", help="PNG and GIF: multiply the canvas size by this."),
     size: int = typer.Option(None, "--size", help="PNG and GIF: longer side in pixels."),
     brush: str = typer.Option(None, "--brush", help=BRUSH_HELP),
+    stroke3: str = typer.Option(None, "--stroke3", help="Write sketch-rnn's stroke-3 .npz here (the drawing in its train split)."),
+    ndjson: str = typer.Option(None, "--ndjson", help="Write Quick, Draw!'s simplified ndjson here (one line)."),
+    rdp: float = typer.Option(0.0, "--rdp", help="stroke-3: simplify strokes with Douglas-Peucker, this tolerance in px."),
 ) -> None:
-    """Export a stroke program as SVG (Inkscape, vpype), PNG, or a GIF drawn stroke by stroke."""
-    outputs = [o for o in (svg, png, gif) if o is not None]
+    """Export a stroke program as SVG (Inkscape, vpype), PNG, a GIF drawn stroke by stroke, or
+    a stroke dataset for sequence models (stroke-3, ndjson)."""
+    outputs = [o for o in (svg, png, gif, stroke3, ndjson) if o is not None]
     if not outputs:
-        raise UsageError("nothing to export: give --svg, --png and/or --gif with a path")
+        raise UsageError("nothing to export: give --svg, --png, --gif, --stroke3 and/or --ndjson with a path")
+    if rdp and stroke3 is None:
+        raise UsageError("--rdp is for --stroke3")
     if outputs.count("-") > 1:
         raise UsageError("only one output can go to stdout")
     program = load_any_program(program_file)
@@ -59,3 +91,17 @@ def export(
     for format, path in (("png", png), ("gif", gif), ("svg", svg)):
         if path is not None:
             write_output(path, encode(program, format, options))
+    if stroke3 is not None or ndjson is not None:
+        export_strokes(program, program_file, stroke3, ndjson, rdp)
+
+
+def export_strokes(program, source: Path, stroke3: str | None, ndjson: str | None, rdp: float) -> None:
+    from spiral_cli.export.stroke_datasets import program_ndjson, program_stroke3, stroke3_bytes
+    from spiral_cli.programs.model import StrokeProgram
+
+    if not isinstance(program, StrokeProgram):
+        raise UsageError("a scene program has no strokes: --stroke3 and --ndjson are for stroke programs")
+    if stroke3 is not None:
+        write_output(stroke3, stroke3_bytes({"train": [program_stroke3(program, rdp)]}))
+    if ndjson is not None:
+        write_output(ndjson, (program_ndjson(program, source.stem) + "\n").encode())

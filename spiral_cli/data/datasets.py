@@ -164,10 +164,10 @@ def _shuffled(count: int) -> np.ndarray:
 
 def _is_test_file(path: Path) -> bool:
     """10% of files, chosen by a hash of the name so the split never changes."""
-    return _file_split(path) == "test"
+    return file_split(path) == "test"
 
 
-def _file_split(path: Path) -> str:
+def file_split(path: Path) -> str:
     """test and valid: 10% of files each, by a hash of the name."""
     byte = hashlib.sha1(path.name.encode()).digest()[0]
     return "test" if byte < 26 else "valid" if byte < 52 else "train"
@@ -175,7 +175,7 @@ def _file_split(path: Path) -> str:
 
 def _images(folder: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    files = [p for p in files if _file_split(p) == split][:limit]
+    files = [p for p in files if file_split(p) == split][:limit]
     if not files:
         raise UsageError(f"images: no {split} images under {folder}")
     out = []

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from spiral_cli.errors import UsageError
+from spiral_cli.export.stroke_datasets import read_stroke3 as read_stroke3_file, stroke3_lines
 
 # Omniglot's 8 stroke alphabets; these two are never trained on (the rest of the background
 # alphabets with images are held out by OMNIGLOT_TEST_ALPHABETS in datasets.py).
 OMNIGLOT_TEST_ALPHABETS = ("Korean", "Tagalog")
-# The two sketch-rnn files in ../shared/data/sketches, by SHA-256: they hold pickled object
-# arrays, so only these known files are ever opened with allow_pickle.
+# The two sketch-rnn files in ../shared/data/sketches, by SHA-256, which name their source.
 TRUSTED_STROKE3 = {
     "65f8e51e43587661798ac137a204c9e049e0d11dcd50cba372ae3ca32de8b54c": "sheep",
     "d625d310f3132ab3b7fa9bb574d8c8201e18a51d92fdcd4b4f783b5a7730d58a": "kanji",
@@ -81,20 +81,12 @@ def read_stroke3(path: Path) -> list[HumanDrawing]:
         raise UsageError(f"{path}: not found")
     source = TRUSTED_STROKE3.get(hashlib.sha256(path.read_bytes()).hexdigest())
     if source is None:
-        raise UsageError(f"{path}: not one of the known sketch-rnn files (kanji.rdp100.npz, aaron_sheep.npz); "
-                         "other .npz files hold pickled objects and are not opened")
-    arrays = np.load(path, allow_pickle=True, encoding="latin1")
+        raise UsageError(f"{path}: not one of the known sketch-rnn files (kanji.rdp100.npz, aaron_sheep.npz)")
+    arrays = read_stroke3_file(path)
     drawings = []
     for split in ("train", "test"):
         for index, rows in enumerate(arrays[split]):
-            strokes = stroke3_polylines(np.asarray(rows, np.float64))
+            strokes = tuple(stroke3_lines(rows))
             if strokes:
                 drawings.append(HumanDrawing(source, f"{split}/{index}", split == "test", strokes))
     return drawings
-
-
-def stroke3_polylines(rows: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(dx, dy, pen_lifted) rows to absolute polylines, one per pen-down run."""
-    points = np.cumsum(rows[:, :2], axis=0)
-    ends = np.nonzero(rows[:, 2] > 0)[0] + 1
-    return tuple(p for p in np.split(points, ends) if len(p))

@@ -19,9 +19,7 @@ from scipy.spatial import cKDTree
 
 from spiral_cli.data.datasets import IMAGE_SUFFIXES
 from spiral_cli.errors import UsageError
-from spiral_cli.programs.model import StrokeProgram
-
-SPACING = 1.0  # px between the points strokes are sampled at
+from spiral_cli.programs.polylines import SPACING, stroke_polylines
 REFERENCE_SIDE = 288  # chamfer is also reported as if the drawing were this many px across
 THUMBNAIL = 192
 
@@ -65,20 +63,6 @@ def resampled(line: np.ndarray, spacing: float = SPACING) -> np.ndarray:
         count = max(1, int(np.ceil(np.linalg.norm(end - start) / spacing)))
         pieces.append(start + (end - start) * np.linspace(0, 1, count + 1)[1:, None])
     return np.concatenate(pieces)
-
-
-def stroke_polylines(program: StrokeProgram, spacing: float = SPACING) -> list[np.ndarray]:
-    """Each continuous stroke as (n, 2) points about `spacing` px apart along its curves."""
-    lines = []
-    for run in program.pen_strokes:
-        pieces = [np.array([run[0].start])]
-        for a in run:
-            p0, c, p1 = (np.array(v, float) for v in (a.start, a.control, a.end))
-            count = max(2, int(np.ceil((np.linalg.norm(c - p0) + np.linalg.norm(p1 - c)) / spacing)) + 1)
-            t = np.linspace(0, 1, count)[1:, None]
-            pieces.append((1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t ** 2 * p1)
-        lines.append(np.concatenate(pieces))
-    return lines
 
 
 _COMMAND = re.compile(r"([MLQCZmlqcz])([^MLQCZmlqcz]*)")

@@ -55,7 +55,8 @@ def score(finals: np.ndarray, targets: np.ndarray, programs, seconds: float, bla
 
 
 def _against_truth(programs, truth: list) -> dict:
-    from spiral_cli.evaluation.lineart import chamfer, resampled, stroke_polylines
+    from spiral_cli.evaluation.lineart import chamfer, resampled
+    from spiral_cli.programs.polylines import stroke_polylines
 
     drawn = np.array([len(p.pen_strokes) for p in programs])
     true = np.array([len(t) for t in truth])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from spiral_cli.data.datasets import IMAGE_SUFFIXES
@@ -31,6 +31,13 @@ class ConvertJob:
     method: str = "agent"  # or trace, the classic tracer; or mcmc, the scenes baseline
     budget: int = 1000  # mcmc renders per image
     max_strokes: int | None = None
+    rdp: float = 0.0  # stroke-3: Douglas-Peucker tolerance in px
+
+
+# Formats of the whole folder, assembled from every image's JSON program once all are parsed:
+# sketch-rnn's stroke-3 (train / valid / test by the images' names, as images:DIR data split)
+# and Quick, Draw!'s ndjson (the word: the image's folder under IN_DIR)
+COLLECTIONS = {"stroke3": "strokes.npz", "ndjson": "drawings.ndjson"}
 
 
 @dataclass
@@ -65,9 +72,25 @@ def convert_folder(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int = 
                    pattern: str | None = None, on_progress=None) -> ConvertSummary:
     """Parse every image under in_dir into out_dir (same relative paths, new extensions).
     `on_progress(total, advanced)` is called as images finish."""
-    unknown = set(job.formats) - set(FORMATS)
+    unknown = set(job.formats) - set(FORMATS) - set(COLLECTIONS)
     if unknown or not job.formats:
-        raise UsageError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}")
+        raise UsageError(f"--formats takes a comma-separated list of {', '.join(FORMATS + tuple(COLLECTIONS))}")
+    if job.rdp and "stroke3" not in job.formats:
+        raise UsageError("--rdp is for --formats stroke3")
+    collections = [f for f in job.formats if f in COLLECTIONS]
+    if collections:
+        if job.method == "mcmc":
+            raise UsageError("stroke3 and ndjson are for stroke programs: --method mcmc makes scene programs")
+        per_image = tuple(f for f in job.formats if f not in COLLECTIONS)
+        job = replace(job, formats=per_image + (() if "json" in per_image else ("json",)))
+    summary = _convert_images(in_dir, out_dir, job, workers, recursive, pattern, on_progress)
+    if collections:
+        write_collections(in_dir, out_dir, find_images(in_dir, recursive, pattern), collections, job.rdp)
+    return summary
+
+
+def _convert_images(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int, recursive: bool,
+                    pattern: str | None, on_progress) -> ConvertSummary:
     if job.checkpoint is not None:
         resolve_checkpoint(job.checkpoint)  # a bad checkpoint is the user's error, not each image's
     images = find_images(in_dir, recursive, pattern)
@@ -92,6 +115,29 @@ def convert_folder(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int = 
                                                 initargs=(job,)) as pool:
         _collect(pool.map(_convert_chunk, tasks), summary, on_progress)
     return summary
+
+
+def write_collections(in_dir: Path, out_dir: Path, images: list[Path], formats: list[str], rdp: float) -> None:
+    """The folder's stroke-3 `.npz` and ndjson from the JSON programs of its images (those
+    that failed have none and are left out)."""
+    from spiral_cli.data.datasets import file_split
+    from spiral_cli.export.stroke_datasets import program_ndjson, program_stroke3, stroke3_bytes
+    from spiral_cli.programs.io import load_program
+
+    splits: dict[str, list] = {"train": [], "valid": [], "test": []}
+    lines = []
+    for image in images:
+        program_file = outputs_for(image, in_dir, out_dir, ("json",))["json"]
+        if not program_file.is_file():
+            continue
+        program = load_program(program_file)
+        splits[file_split(image)].append(program_stroke3(program, rdp))
+        word = image.parent.relative_to(in_dir).as_posix()
+        lines.append(program_ndjson(program, image.relative_to(in_dir).with_suffix("").as_posix(), "" if word == "." else word))
+    if "stroke3" in formats:
+        write_output(out_dir / COLLECTIONS["stroke3"], stroke3_bytes(splits))
+    if "ndjson" in formats:
+        write_output(out_dir / COLLECTIONS["ndjson"], "".join(line + "\n" for line in lines).encode())
 
 
 def _collect(results, summary: ConvertSummary, on_progress) -> None:

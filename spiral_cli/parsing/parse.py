@@ -4,7 +4,8 @@ The pipeline, one module per step: `scale` measures the drawing (kind, line widt
 scale); `tracing` traces its centre lines (the classic baseline, and the agent's warm start);
 `windowed` runs the agent window by window (`windows` plans them) over what is still missing;
 `stitch` joins strokes that continue one another; `refine` fits positions and widths at
-native resolution; `prune` drops strokes the render does not need; `tone` draws a pencil's
+native resolution; `prune` drops strokes the render does not need; `merge` makes one stroke
+of two drawn side by side; `tone` draws a pencil's
 strokes in its grey. An image small enough for one window (a 28 px digit, a 64 px glyph) is
 fitted to the agent's canvas whole, as the agent was trained."""
 
@@ -19,6 +20,7 @@ from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
+from spiral_cli.parsing.merge import merge_doubled
 from spiral_cli.parsing.prune import prune_strokes, stroke_length
 from spiral_cli.parsing.refine import refine_program
 from spiral_cli.parsing.refine_glyphs import refine_glyphs
@@ -145,13 +147,16 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
     if fit_iterations and draws_lines(agent):
         best_programs, best_renders = _fitted_off_grid(best_programs, best_renders, targets, fit_iterations)
-    if prune and draws_lines(agent):
+    if draws_lines(agent):
         painter = Painter(agent.env.canvas, agent.env.canvas, agent.env.brush)
         for index, target in enumerate(targets):
-            best_programs[index], pruned_ink = prune_strokes(best_programs[index], ink(target[..., 0]),
-                                                             ink(best_renders[index][..., 0]), painter)
-            best_renders[index] = np.round(255.0 * (1.0 - pruned_ink))[..., None].astype(np.uint8)
-    if refine or fit_iterations or prune:
+            program, drawn = best_programs[index], ink(best_renders[index][..., 0])
+            if prune:
+                program, drawn = prune_strokes(program, ink(target[..., 0]), drawn, painter)
+            best_programs[index], drawn = merge_doubled(program, ink(target[..., 0]), drawn, painter)
+            best_renders[index] = np.round(255.0 * (1.0 - drawn))[..., None].astype(np.uint8)
+        best_errors = _errors(best_renders, targets)
+    elif refine:
         best_errors = _errors(best_renders, targets)
     return best_programs, best_renders, best_errors
 
