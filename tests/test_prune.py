@@ -47,7 +47,7 @@ def _merged(program, target):
 
 def test_a_bold_line_drawn_as_two_thin_strokes_side_by_side_becomes_one():
     target = ink(render_program(_program([[_line((10.0, 32.0), (54.0, 32.0), 6.0)]]))[..., 0])
-    doubled = _program([[_line((10.0, 30.5), (54.0, 30.5), 3.0)], [_line((11.0, 33.5), (53.0, 33.5), 3.0)]])
+    doubled = _program([[_line((10.0, 30.75), (54.0, 30.75), 3.0)], [_line((11.0, 33.25), (53.0, 33.25), 3.0)]])
     merged, render = _merged(doubled, target)
     assert len(merged.pen_strokes) == 1
     assert merged.pen_strokes[0][0].size > 3.0, "the kept stroke is widened to carry both"

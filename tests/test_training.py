@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 from spiral_cli.data import load_dataset
 from spiral_cli.errors import UsageError
 from spiral_cli.envs.paint import PaintConfig
-from spiral_cli.training.checkpoint import latest_checkpoint, load_module, save_module
+from spiral_cli.training.checkpoint import history, latest_checkpoint, load_module, save_module
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.synthetic import synthetic_targets
 from spiral_cli.evaluation.reconstruction import score
@@ -99,7 +99,7 @@ def test_tiny_problem_l2_drops_within_a_minute(stroke_targets, tmp_path):
 
 def test_resume_continues_the_run(stroke_targets, tmp_path):
     run = tmp_path / "run"
-    first = train(tiny_config(stroke_targets, updates=3), run)
+    first = train(tiny_config(stroke_targets, updates=3, history=True), run)
     assert first.updates >= 3
     state = json.loads((latest_checkpoint(run) / "state.json").read_text())
     assert 3 <= state["updates"] <= first.updates
@@ -110,6 +110,9 @@ def test_resume_continues_the_run(stroke_targets, tmp_path):
     if restart is not None:  # updates after the last checkpoint are redone from it
         assert updates[restart] == state["updates"] + 1
     assert state["updates"] + 3 <= updates[-1] <= second.updates
+    recorded = history(run)  # --history: every checkpoint's policy kept for learning curves
+    assert len(recorded) == 2 and recorded[0][1]["env_steps"] < recorded[1][1]["env_steps"]
+    assert load_file(str(recorded[1][0])).keys() == load_file(str(latest_checkpoint(run) / "policy.safetensors")).keys()
 
 
 def test_killed_actor_is_restarted(stroke_targets, tmp_path):

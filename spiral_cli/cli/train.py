@@ -100,6 +100,8 @@ def train(
     color_penalty: float = typer.Option(0.0, "--color-penalty", help="Weight of the colour-histogram EMD penalty."),
     d_ratio: float = typer.Option(1.0, "--d-ratio", help="Discriminator updates per policy update."),
     checkpoint_minutes: float = typer.Option(3.0, "--checkpoint-minutes", help="Minutes between checkpoints."),
+    history: bool = typer.Option(False, "--history", help="Keep every checkpoint's policy in RUN_DIR/history "
+                                 "(for learning curves: tools/reward_curves.py)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train an agent: actors paint, a discriminator critiques, a learner updates the policy."""
@@ -127,7 +129,7 @@ def train(
             search_fraction=search_fraction, search_refine=search_refine, search_replay=search_replay, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
-            d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, seed=seed,
+            d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,
         )
         for warning in config.unused_options():
             typer.echo(f"warning: {warning}", err=True)

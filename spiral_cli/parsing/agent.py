@@ -59,11 +59,11 @@ class Agent:
         except (OSError, json.JSONDecodeError, TypeError) as exc:
             raise UsageError(f"{config_path}: unreadable training configuration ({exc})") from None
         env = environment_for(config)
-        policy = _load_weights(build_policy(config, env.action_components(), env.image_shape), weights_path)
+        policy = load_weights(build_policy(config, env.action_components(), env.image_shape), weights_path)
         critic_path = weights_path.parent / "discriminator.safetensors"
         critic = None
         if critic_path.is_file():
-            critic = _load_weights(build_discriminator(config, env.image_shape), critic_path)
+            critic = load_weights(build_discriminator(config, env.image_shape), critic_path)
         return cls(config, env, policy, str(name_or_path), critic)
 
     @torch.no_grad()
@@ -98,7 +98,7 @@ class Agent:
         return envs.programs, observation["canvas"]
 
 
-def _load_weights(module: torch.nn.Module, path: Path) -> torch.nn.Module:
+def load_weights(module: torch.nn.Module, path: Path) -> torch.nn.Module:
     try:
         module.load_state_dict(load_file(str(path)))
     except Exception as exc:  # safetensors raises several types for damaged files

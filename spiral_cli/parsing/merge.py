@@ -16,9 +16,10 @@ from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.programs.polylines import stroke_polylines
 
 COVERED = 0.9  # share of a stroke's points that must lie along the other
-SLACK = 1.0  # px beyond the two strokes' half widths: lines that touch are one line
 WIDENING = (1.0, 1.25, 1.5, 1.75, 2.0)  # the kept stroke's sizes tried, as multiples of its own
-# a merge may cost this share of the empty page's error (chosen on training alphabets)
+# a merge may cost this share of the empty page's error (chosen on 240 training drawings of
+# Omniglot, KanjiVG and the sheep: count error 1.50 unmerged, 1.41 merged, residual 0.2030 and
+# 0.2027; half or twice this tolerance did worse)
 TOLERANCE = 0.01
 
 
@@ -52,7 +53,7 @@ def _doubled_pair(program: StrokeProgram, tried: set) -> tuple[int, int, np.ndar
         for j in range(len(runs)):
             if j == i or len(lines[j]) < len(lines[i]) or _key(program, (i, j)) in tried:
                 continue
-            reach = (widths[i] + widths[j]) / 2 + SLACK
+            reach = (widths[i] + widths[j]) / 2  # their inks overlap (a wider reach merged too much on training glyphs)
             distances, nearest = trees[j].query(lines[i])
             if np.mean(distances <= reach) >= COVERED:
                 return i, j, (lines[i] - lines[j][nearest]).mean(0)

@@ -226,6 +226,9 @@ def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method
         stage("refining")
         refined, render = refine_native(program, lines.ink, ITERATIONS * (4 if quality == "best" else 1))
         facts["refined"] = refined is not program  # the real renderer had the last word
+        stage("merging doubled strokes")
+        painter = Painter(image.width, image.height, refined.brush)
+        refined, render = merge_doubled(refined, lines.ink, render, painter)
         return refined, facts, render
     return program, facts, None
 

@@ -96,6 +96,27 @@ def commit_checkpoint(run_dir: Path, partial: Path, state: dict) -> Path:
     return final
 
 
+HISTORY = "history"
+
+
+def record_history(run_dir: Path, checkpoint: Path, state: dict) -> Path:
+    """A copy of the checkpoint's policy, named by its env steps, beside its counters: what a
+    learning curve is evaluated on after the run (checkpoints themselves are pruned)."""
+    folder = run_dir / HISTORY
+    folder.mkdir(exist_ok=True)
+    stem = folder / f"policy-{state['env_steps']:012d}"
+    shutil.copy(checkpoint / "policy.safetensors", stem.with_suffix(".safetensors"))
+    counters = {k: state[k] for k in ("updates", "env_steps", "wall_seconds", "phase")}
+    write_output(stem.with_suffix(".json"), json.dumps(counters).encode())
+    return stem
+
+
+def history(run_dir: Path) -> list[tuple[Path, dict]]:
+    """(policy weights, counters) of every recorded checkpoint, in order."""
+    return [(p.with_suffix(".safetensors"), json.loads(p.read_text()))
+            for p in sorted((run_dir / HISTORY).glob("policy-*.json"))]
+
+
 def latest_checkpoint(run_dir: Path) -> Path | None:
     pointer = run_dir / "latest"
     if not pointer.exists():

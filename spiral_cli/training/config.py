@@ -56,6 +56,7 @@ class TrainConfig:
     minutes: float | None = 60.0
     updates: int | None = None
     checkpoint_minutes: float = 3.0
+    history: bool = False  # keep the policy of every checkpoint in RUN_DIR/history (learning curves)
     seed: int = 0
 
     @property

@@ -20,7 +20,7 @@ from spiral_cli.data.datasets import load_stroke_programs
 from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.training.actor import actor_main, load_teacher
 from spiral_cli.training.checkpoint import (
-    commit_checkpoint, latest_checkpoint, load_module, new_checkpoint_dir, read_state,
+    commit_checkpoint, latest_checkpoint, load_module, new_checkpoint_dir, read_state, record_history,
 )
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.discriminator_learner import discriminator_learner_main
@@ -225,7 +225,10 @@ class Trainer:
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "metrics": {k: v for k, v in self.monitor.latest.items() if isinstance(v, (int, float))},
         }
-        return commit_checkpoint(self.run_dir, partial, state)
+        final = commit_checkpoint(self.run_dir, partial, state)
+        if self.config.history:
+            record_history(self.run_dir, final, state)
+        return final
 
     # --- main loop -----------------------------------------------------------------------
     def run(self) -> TrainSummary:

@@ -1,0 +1,93 @@
+"""Learning curves of runs trained with `spiral train --history` (paper Figure 8a): the greedy
+agent's l2 reconstruction error on held-out test images at every recorded checkpoint, against
+env steps and against wall time, every run on one figure.
+
+    python tools/reward_curves.py RUN_DIR... --data mnist:../shared/data/mnist [--n 200]
+        [--plot docs/rewards-mnist.png] [--json curves.json] [--title MNIST]
+
+Each run is labelled by its reward (and "blind" for a blind agent) unless --label is given
+once per run. Beside the curves, the empty canvas's error (relative residual 1) and, when
+--tracer is given, the classic tracer's on the same images."""
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+from spiral_cli.evaluation.reconstruction import evaluate_agent, evaluate_tracer  # noqa: E402
+from spiral_cli.parsing.agent import Agent, load_weights  # noqa: E402
+from spiral_cli.training.checkpoint import history  # noqa: E402
+
+
+def run_label(agent: Agent) -> str:
+    blind = " (blind)" if agent.config.model_options.get("blind") else ""
+    return f"{agent.config.reward}{blind}"
+
+
+def curve(run_dir: Path, data: str, n: int) -> tuple[str, list[dict]]:
+    agent = Agent.load(run_dir)
+    points = []
+    for weights, counters in history(run_dir):
+        load_weights(agent.policy, weights)
+        report, _, _ = evaluate_agent(agent, data, n=n, greedy=True)
+        points.append({**counters, "l2": report.mean_error, "relative_residual": report.relative_residual,
+                       "strokes": report.strokes_per_image})
+        print(run_dir.name, counters["env_steps"], f"{report.relative_residual:.4f}", flush=True)
+    return run_label(agent), points
+
+
+def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    for label, points in curves.items():
+        axes[0].plot([p["env_steps"] for p in points], [p["relative_residual"] for p in points], marker="o", label=label)
+        axes[1].plot([p["wall_seconds"] / 60 for p in points], [p["relative_residual"] for p in points], marker="o",
+                     label=label)
+    for name, value in baselines.items():
+        for axis in axes:
+            axis.axhline(value, linestyle="--", linewidth=1, color="grey")
+        axes[1].annotate(name, (axes[1].get_xlim()[1], value), ha="right", va="bottom", fontsize=8, color="grey")
+    axes[0].set_xlabel("env steps")
+    axes[1].set_xlabel("wall time (min, 2 cores)")
+    axes[0].set_ylabel("greedy agent: l2 error / empty canvas's (held-out)")
+    axes[0].legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--label", action="append", default=[])
+    parser.add_argument("--tracer", action="store_true", help="also the classic tracer on the same images")
+    parser.add_argument("--plot", type=Path)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--title", default="")
+    args = parser.parse_args()
+    if args.label and len(args.label) != len(args.runs):
+        parser.error("give --label once per run, or not at all")
+    torch.set_num_threads(1)
+    curves = {}
+    for index, run_dir in enumerate(args.runs):
+        label, points = curve(run_dir, args.data, args.n)
+        curves[args.label[index] if args.label else f"{label}: {run_dir.name}"] = points
+    baselines = {"empty canvas": 1.0}
+    if args.tracer:
+        agent = Agent.load(args.runs[0])
+        baselines["tracer"] = evaluate_tracer(agent.env, args.data, args.n)[0].relative_residual
+    if args.json:
+        args.json.write_text(json.dumps({"data": args.data, "n": args.n, "baselines": baselines, "curves": curves},
+                                        indent=1) + "\n")
+    if args.plot:
+        plot(curves, args.plot, args.title or args.data, baselines)
+
+
+if __name__ == "__main__":
+    main()
