@@ -17,7 +17,8 @@ ray = pytest.importorskip("ray")
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             _node_ip_address="127.0.0.1")
     yield ray
     ray.shutdown()
 
@@ -119,3 +120,27 @@ def test_ray_backend_without_ray_installed_says_how_to_get_it(tmp_path):
     assert result.returncode == 2
     assert "pip install 'spiral-cli[ray]'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_convert_on_ray_writes_the_same_outputs_and_resumes(local_ray, tmp_path):
+    from PIL import Image
+
+    from spiral_cli.painting.painter import render_program
+    from spiral_cli.parsing.convert import ConvertJob, convert_folder
+    from tests.test_stroke_datasets import two_strokes
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for index in range(6):
+        Image.fromarray(render_program(two_strokes())).save(source / f"{index}.png")
+    (source / "broken.png").write_text("nope")
+    job = ConvertJob(formats=("svg", "json"), method="trace")
+    ray_out, local_out = tmp_path / "ray", tmp_path / "local"
+    summary = convert_folder(source, ray_out, job, workers=2, backend="ray")
+    assert len(summary.done) == 6 and list(summary.failed) == [str(source / "broken.png")]
+    convert_folder(source, local_out, job, workers=1)
+    for index in range(6):
+        assert (ray_out / f"{index}.json").read_text() == (local_out / f"{index}.json").read_text()
+    (ray_out / "3.svg").unlink()
+    again = convert_folder(source, ray_out, job, workers=2, backend="ray")
+    assert again.done == [str(source / "3.png")] and len(again.skipped) == 5

@@ -35,6 +35,9 @@ def convert(
     max_strokes: int = typer.Option(None, "--max-strokes", help="Keep at most this many strokes per image (the longest)."),
     budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
     rdp: float = typer.Option(0.0, "--rdp", help="stroke3: simplify strokes with Douglas-Peucker, this tolerance in px."),
+    backend: str = typer.Option("local", "--backend", help="local: processes on this machine; ray: a Ray Data "
+                                "pipeline (a local Ray, or --address a cluster's; OUT_DIR must be shared storage)."),
+    address: str = typer.Option(None, "--address", help="--backend ray: 'auto' or HOST:PORT of a running cluster."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Parse every image of a folder; skips outputs that are up to date, so an interrupted run resumes."""
@@ -61,7 +64,7 @@ def convert(
                 progress.update(bar, total=total)
             progress.advance(bar, advanced)
 
-        summary = convert_folder(in_dir, out_dir, job, workers, recursive, glob, on_progress)
+        summary = convert_folder(in_dir, out_dir, job, workers, recursive, glob, on_progress, backend, address)
     for path, reason in summary.failed.items():
         console.print(f"failed: {reason}" if reason.startswith(path) else f"failed: {path}: {reason}",
                       highlight=False, soft_wrap=True)

@@ -68,10 +68,19 @@ def up_to_date(image: Path, outputs: dict[str, Path]) -> bool:
     return all(p.is_file() and p.stat().st_mtime >= stamp for p in outputs.values())
 
 
+BACKENDS = ("local", "ray")
+
+
 def convert_folder(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int = 2, recursive: bool = False,
-                   pattern: str | None = None, on_progress=None) -> ConvertSummary:
-    """Parse every image under in_dir into out_dir (same relative paths, new extensions).
+                   pattern: str | None = None, on_progress=None, backend: str = "local",
+                   address: str | None = None) -> ConvertSummary:
+    """Parse every image under in_dir into out_dir (same relative paths, new extensions), in
+    local processes or on Ray (`address`: a cluster's, or None for a local Ray).
     `on_progress(total, advanced)` is called as images finish."""
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if address is not None and backend != "ray":
+        raise UsageError("--address is for --backend ray")
     unknown = set(job.formats) - set(FORMATS) - set(COLLECTIONS)
     if unknown or not job.formats:
         raise UsageError(f"--formats takes a comma-separated list of {', '.join(FORMATS + tuple(COLLECTIONS))}")
@@ -83,14 +92,14 @@ def convert_folder(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int = 
             raise UsageError("stroke3 and ndjson are for stroke programs: --method mcmc makes scene programs")
         per_image = tuple(f for f in job.formats if f not in COLLECTIONS)
         job = replace(job, formats=per_image + (() if "json" in per_image else ("json",)))
-    summary = _convert_images(in_dir, out_dir, job, workers, recursive, pattern, on_progress)
+    summary = _convert_images(in_dir, out_dir, job, workers, recursive, pattern, on_progress, backend, address)
     if collections:
         write_collections(in_dir, out_dir, find_images(in_dir, recursive, pattern), collections, job.rdp)
     return summary
 
 
 def _convert_images(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int, recursive: bool,
-                    pattern: str | None, on_progress) -> ConvertSummary:
+                    pattern: str | None, on_progress, backend: str, address: str | None) -> ConvertSummary:
     if job.checkpoint is not None:
         resolve_checkpoint(job.checkpoint)  # a bad checkpoint is the user's error, not each image's
     images = find_images(in_dir, recursive, pattern)
@@ -103,6 +112,11 @@ def _convert_images(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int, 
             pending.append(image)
     if on_progress:
         on_progress(len(images), len(summary.skipped))
+    if backend == "ray":
+        from spiral_cli.parsing.convert_ray import convert_on_ray
+
+        convert_on_ray(pending, in_dir, out_dir, job, workers, address, summary, on_progress)
+        return summary
     chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
     tasks = [(chunk, in_dir, out_dir) for chunk in chunks]
     if workers <= 1 or len(chunks) <= 1:
