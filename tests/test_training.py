@@ -305,3 +305,11 @@ def test_a_colour_penalty_without_colour_targets_is_warned_about():
     assert TrainConfig(data="images:/tmp", reward="l2-step", color_penalty=1.0).unused_options() == []
     cloned = TrainConfig(data="mnist:/tmp", color_penalty=1.0, search_candidates=8)
     assert sum(w.startswith("--color-penalty") for w in cloned.unused_options()) == 1
+
+
+def test_critic_options_without_a_critic_are_warned_about():
+    plain = TrainConfig(data="mnist:/tmp", reward="l2-step", d_centering=0.0, model_options={"d_channels": 32})
+    assert [w.split(" has")[0] for w in plain.unused_options()] == ["--d-centering", "--d-channels"]
+    spectral = TrainConfig(data="mnist:/tmp", gradient_penalty=5.0, model_options={"d_spectral_norm": True})
+    assert [w.split(" has")[0] for w in spectral.unused_options()] == ["--gradient-penalty"]
+    assert TrainConfig(data="mnist:/tmp", d_centering=0.0).unused_options() == []

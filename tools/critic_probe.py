@@ -32,6 +32,8 @@ VARIANTS = {  # name -> (model options, TrainConfig fields)
     "spectral norm, GAN loss": ({"d_spectral_norm": True}, {}),
     "d lr 1e-5": ({}, {"d_learning_rate": 1e-5}),
     "no centering": ({}, {"d_centering": 0.0}),
+    "centering 0.1": ({}, {"d_centering": 0.1}),
+    "centering 0.01": ({}, {"d_centering": 0.01}),
     "wider (32 channels)": ({"d_channels": 32}, {}),
 }
 

@@ -40,6 +40,10 @@ def train(
     ),
     input_size: int = typer.Option(None, "--input-size", help="Canvases are pooled to this size before the policy's convs (default 32)."),
     spectral_norm: bool = typer.Option(False, "--spectral-norm", help="SPIRAL++ discriminator: spectral norm, GAN loss."),
+    d_channels: int = typer.Option(None, "--d-channels", help="Discriminator width: its first conv's channels (default 16)."),
+    d_learning_rate: float = typer.Option(1e-4, "--d-lr", help="Discriminator learning rate (Adam)."),
+    gradient_penalty: float = typer.Option(10.0, "--gradient-penalty", help="WGAN-GP: weight of the gradient penalty."),
+    d_centering: float = typer.Option(1.0, "--d-centering", help="WGAN-GP: weight of the term keeping D's mean output near 0."),
     actors: int = typer.Option(1, "--actors", help="Actor processes."),
     envs_per_actor: int = typer.Option(16, "--envs-per-actor", help="Environments each actor steps at once."),
     minutes: float = typer.Option(None, "--minutes", help="Wall-clock budget, warm start included [default: 60; with --resume: the run's own]."),
@@ -117,7 +121,7 @@ def train(
     else:
         env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
         model_options = {k: v for k, v in dict(
-            blind=blind, d_spectral_norm=spectral_norm, residual_input=residual_input and conditional, input_size=input_size,
+            blind=blind, d_spectral_norm=spectral_norm, d_channels=d_channels, residual_input=residual_input and conditional, input_size=input_size,
             location_readout=location_readout, location_input=location_input,
         ).items() if v}
         config = TrainConfig(
@@ -129,7 +133,8 @@ def train(
             search_fraction=search_fraction, search_refine=search_refine, search_replay=search_replay, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
-            d_updates_per_policy_update=d_ratio, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,
+            d_updates_per_policy_update=d_ratio, d_learning_rate=d_learning_rate, gradient_penalty=gradient_penalty,
+            d_centering=d_centering, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,
         )
         for warning in config.unused_options():
             typer.echo(f"warning: {warning}", err=True)

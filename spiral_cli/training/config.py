@@ -80,7 +80,7 @@ class TrainConfig:
         """Warnings for options this configuration accepts but never uses: the colour penalty
         without colour targets; without a batch the policy's own samples fill (all cloning, or
         search after the warm start), no reward counts."""
-        warnings = []
+        warnings = self._unused_critic_options()
         if self.color_penalty and not (self.paints_in_colour and self.conditional):
             warnings.append("--color-penalty has no effect: it compares colour renders with colour targets, "
                             "and this run has " + ("a grayscale canvas" if self.conditional else "no targets"))
@@ -97,6 +97,21 @@ class TrainConfig:
             if value and not any(w.startswith(name) for w in warnings):
                 warnings.append(f"{name} has no effect: {why}")
         return warnings
+
+    def _unused_critic_options(self) -> list[str]:
+        """The critic's options without a critic, and WGAN-GP's terms beside spectral norm."""
+        defaults = {f.name: f.default for f in fields(TrainConfig)}
+        changed = lambda name: getattr(self, name) != defaults[name]
+        wgan = [("--gradient-penalty", "gradient_penalty"), ("--d-centering", "d_centering")]
+        critic = [("--d-lr", "d_learning_rate"), ("--d-ratio", "d_updates_per_policy_update")] + wgan
+        if not self.uses_discriminator:
+            named = [option for option, name in critic if changed(name)]
+            named += ["--d-channels"] if "d_channels" in self.model_options else []
+            return [f"{option} has no effect: --reward {self.reward} trains no discriminator" for option in named]
+        if self.model_options.get("d_spectral_norm"):
+            return [f"{option} has no effect: the spectral-norm critic has a GAN loss, not WGAN-GP's"
+                    for option, name in wgan if changed(name)]
+        return []
 
     def validate(self) -> None:
         if self.reward not in REWARDS:
