@@ -1,6 +1,6 @@
 """Is the conditional critic a useful reward? Offline, in minutes instead of hour-long runs.
 
-    python tools/critic_probe.py --data mnist:../shared/data/mnist [--checkpoint mnist] [--updates 600]
+    python tools/critic_probe.py --data mnist:../shared/data/mnist [--checkpoint mnist] [--updates 600] [--seed S]
 
 A policy gradient only needs the reward to rank the renders of one target the way their
 reconstruction error does. So: a trained agent draws each training target several ways
@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--valid", type=int, default=300)
     parser.add_argument("--updates", type=int, default=600)
     parser.add_argument("--variant", action="append", help=f"some of: {', '.join(VARIANTS)} (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="of the critic's weights and batches")
     args = parser.parse_args()
     torch.set_num_threads(1)
     agent = Agent.load(args.checkpoint)
@@ -105,8 +106,8 @@ def main() -> None:
     print("held-out renders' l2 by way (greedy, T1, T2, half, empty):", np.round(errors.mean(1), 4).tolist(), flush=True)
     for name in args.variant or list(VARIANTS):
         options, fields = VARIANTS[name]
-        result = probe(agent, name, options, fields, train, fakes, valid, valid_fakes, args.updates, 0)
-        print({k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}, flush=True)
+        result = probe(agent, name, options, fields, train, fakes, valid, valid_fakes, args.updates, args.seed)
+        print({k: round(float(v), 3) if isinstance(v, float) else v for k, v in result.items()}, flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Paper Figure 8a at this machine's scale: conditional agents trained from one warm start for the
+# same budget with each reward, every checkpoint's policy kept (--history), then their greedy
+# l2 error on held-out test images against env steps and wall time, on one figure per dataset.
+#   tools/recipes/rewards.sh mnist      # or omniglot; each run takes MINUTES (default 60)
+# Run it alone on the machine: the runs are compared by wall time. DATA is ../shared/data.
+set -eu
+DATASET=${1:?mnist or omniglot}
+DATA=${DATA:-../shared/data}
+MINUTES=${MINUTES:-60}
+case "$DATASET" in
+  mnist) SPEC="mnist:$DATA/mnist" ;;
+  omniglot) SPEC="omniglot:$DATA/omniglot/images_background.npz" ;;
+  *) echo "mnist or omniglot, not $DATASET" >&2; exit 2 ;;
+esac
+RUNS=runs/rewards-$DATASET
+COMMON=(--data "$SPEC" --brush classic/pen --location-input --location-readout --batch-size 32 --actors 1
+        --checkpoint-minutes 5 --history)
+
+# the shared warm start: 20 minutes cloning the centre-line tracer's programs of training images
+[ -e "$RUNS/warm/latest" ] || spiral train "${COMMON[@]}" --reward l2 --trace 1 --warm-start 20 --minutes 20 \
+  --lr 1e-3 --run-dir "$RUNS/warm"
+
+# the same budget for each reward, all from the warm start's weights; a quarter of the batches
+# keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
+for reward in discriminator discriminator-step l2 l2-step; do
+  critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: 1 cripples it
+  [ -e "$RUNS/$reward/latest" ] || spiral train "${COMMON[@]}" --reward "$reward" --init-from "$RUNS/warm" \
+    --trace 1 --imitation 0.25 --lr 3e-4 "${critic[@]}" --minutes "$MINUTES" --run-dir "$RUNS/$reward"
+done
+[ -e "$RUNS/blind/latest" ] || spiral train "${COMMON[@]}" --reward discriminator --blind --trace 1 \
+  --warm-start 20 --imitation 0.25 --lr 3e-4 --d-centering 0.01 --minutes "$((MINUTES + 20))" --run-dir "$RUNS/blind"
+
+python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind} --data "$SPEC" \
+  --n 200 --tracer --plot "docs/rewards-$DATASET.png" --json "docs/rewards-$DATASET.json" --title "$DATASET"
