@@ -230,7 +230,7 @@ def test_convert_writes_each_drawing_before_parsing_the_next(tmp_path, monkeypat
     folder.mkdir()
     for name in ("a", "b"):
         drawing(folder / f"{name}.png")
-    convert._worker_init(convert.ConvertJob(formats=("svg",), method="trace"))
+    convert.init_worker(convert.ConvertJob(formats=("svg",), method="trace"))
     calls = []
     real = parse.parse_read
 
@@ -242,7 +242,7 @@ def test_convert_writes_each_drawing_before_parsing_the_next(tmp_path, monkeypat
 
     monkeypatch.setattr(parse, "parse_read", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        convert._convert_chunk((sorted(folder.glob("*.png")), folder, out))
+        convert.convert_chunk((sorted(folder.glob("*.png")), folder, out))
     assert (out / "a.svg").is_file() and not (out / "b.svg").exists()
 
 

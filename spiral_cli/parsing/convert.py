@@ -120,14 +120,14 @@ def _convert_images(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int, 
     chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
     tasks = [(chunk, in_dir, out_dir) for chunk in chunks]
     if workers <= 1 or len(chunks) <= 1:
-        _worker_init(job)
-        results = map(_convert_chunk, tasks)
+        init_worker(job)
+        results = map(convert_chunk, tasks)
         _collect(results, summary, on_progress)
         return summary
     context = multiprocessing.get_context("spawn")  # libmypaint and torch threads do not survive fork
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
                                                 initargs=(job,)) as pool:
-        _collect(pool.map(_convert_chunk, tasks), summary, on_progress)
+        _collect(pool.map(convert_chunk, tasks), summary, on_progress)
     return summary
 
 
@@ -168,7 +168,7 @@ def _collect(results, summary: ConvertSummary, on_progress) -> None:
 _JOB: ConvertJob | None = None
 
 
-def _worker_init(job: ConvertJob) -> None:
+def init_worker(job: ConvertJob) -> None:
     import torch
 
     global _JOB
@@ -176,7 +176,7 @@ def _worker_init(job: ConvertJob) -> None:
     torch.set_num_threads(1)  # one process per core
 
 
-def _convert_chunk(task) -> list[tuple[str, str | None]]:
+def convert_chunk(task) -> list[tuple[str, str | None]]:
     """Parse a chunk of images, writing outputs as soon as they are parsed (an interrupted run
     loses only the images in flight): drawings one by one, glyphs a few at a time; bad files
     are reported, not raised."""

@@ -1,9 +1,9 @@
 """`spiral convert --backend ray`: the same conversion as a Ray Data pipeline.
 
 The images still to do become a dataset of paths; a pool of Ray actors, one per CPU it is
-given, each with the agent loaded once, parses them in batches and writes their outputs
-(OUT_DIR must be storage every node sees); the outcomes stream back to the driver, which
-counts them as the local backend does. Ray Data shows its own progress."""
+given, each with the agent loaded once, parses them in the local backend's chunks and writes
+their outputs (OUT_DIR must be storage every node sees); the outcomes stream back to the
+driver, which counts them as the local backend does. Ray Data shows its own progress."""
 
 from __future__ import annotations
 
@@ -12,18 +12,16 @@ from pathlib import Path
 from spiral_cli.parsing import convert as local
 from spiral_cli.training.ray_backend import import_ray
 
-BATCH_IMAGES = 16  # paths per Ray Data batch: one chunk of the local backend's
-
 
 class ParseWorker:
     """A Ray actor: the job's agent loaded once; each call converts a batch of paths."""
 
     def __init__(self, job: local.ConvertJob, in_dir: str, out_dir: str):
-        local._worker_init(job)
+        local.init_worker(job)
         self.in_dir, self.out_dir = Path(in_dir), Path(out_dir)
 
     def __call__(self, batch: dict) -> dict:
-        outcomes = local._convert_chunk(([Path(p) for p in batch["path"]], self.in_dir, self.out_dir))
+        outcomes = local.convert_chunk(([Path(p) for p in batch["path"]], self.in_dir, self.out_dir))
         return {"path": [p for p, _ in outcomes], "error": [reason or "" for _, reason in outcomes]}
 
 
@@ -38,7 +36,7 @@ def convert_on_ray(pending: list[Path], in_dir: Path, out_dir: Path, job: local.
         return
     paths = ray.data.from_items([{"path": str(p)} for p in pending])
     parsed = paths.map_batches(ParseWorker, fn_constructor_args=(job, str(in_dir), str(out_dir)),
-                               batch_size=BATCH_IMAGES, concurrency=max(1, workers), num_cpus=1)
+                               batch_size=local.CHUNK, concurrency=max(1, workers), num_cpus=1)
     for row in parsed.iter_rows():
         if row["error"]:
             summary.failed[row["path"]] = row["error"]

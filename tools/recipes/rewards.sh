@@ -24,7 +24,7 @@ COMMON=(--data "$SPEC" --brush classic/pen --location-input --location-readout -
 # the same budget for each reward, all from the warm start's weights; a quarter of the batches
 # keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
 for reward in discriminator discriminator-step l2 l2-step; do
-  critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: 1 cripples it
+  critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
   [ -e "$RUNS/$reward/latest" ] || spiral train "${COMMON[@]}" --reward "$reward" --init-from "$RUNS/warm" \
     --trace 1 --imitation 0.25 --lr 3e-4 "${critic[@]}" --minutes "$MINUTES" --run-dir "$RUNS/$reward"
 done
