@@ -17,19 +17,31 @@ RUNS=runs/rewards-$DATASET
 COMMON=(--data "$SPEC" --brush classic/pen --location-input --location-readout --batch-size 32 --actors 1
         --checkpoint-minutes 5 --history)
 
+# train DIR MINUTES ARGS...: a new run, or the rest of one an earlier session left unfinished
+train() {
+  local dir=$1 minutes=$2; shift 2
+  if [ ! -e "$dir/latest" ]; then
+    spiral train "$@" --minutes "$minutes" --run-dir "$dir"
+  elif python -c 'import json, sys; d = sys.argv[1]; s = json.load(open(f"{d}/{open(d + "/latest").read().strip()}/state.json"))
+sys.exit(s["wall_seconds"] < 60 * float(sys.argv[2]) - 30)' "$dir" "$minutes"; then
+    :  # its budget is spent
+  else
+    spiral train --resume "$dir"
+  fi
+}
+
 # the shared warm start: 20 minutes cloning the centre-line tracer's programs of training images
-[ -e "$RUNS/warm/latest" ] || spiral train "${COMMON[@]}" --reward l2 --trace 1 --warm-start 20 --minutes 20 \
-  --lr 1e-3 --run-dir "$RUNS/warm"
+train "$RUNS/warm" 20 "${COMMON[@]}" --reward l2 --trace 1 --warm-start 20 --lr 1e-3
 
 # the same budget for each reward, all from the warm start's weights; a quarter of the batches
 # keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
 for reward in discriminator discriminator-step l2 l2-step; do
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
-  [ -e "$RUNS/$reward/latest" ] || spiral train "${COMMON[@]}" --reward "$reward" --init-from "$RUNS/warm" \
-    --trace 1 --imitation 0.25 --lr 3e-4 "${critic[@]}" --minutes "$MINUTES" --run-dir "$RUNS/$reward"
+  train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --reward "$reward" --init-from "$RUNS/warm" \
+    --trace 1 --imitation 0.25 --lr 3e-4 "${critic[@]}"
 done
-[ -e "$RUNS/blind/latest" ] || spiral train "${COMMON[@]}" --reward discriminator --blind --trace 1 \
-  --warm-start 20 --imitation 0.25 --lr 3e-4 --d-centering 0.01 --minutes "$((MINUTES + 20))" --run-dir "$RUNS/blind"
+train "$RUNS/blind" "$((MINUTES + 20))" "${COMMON[@]}" --reward discriminator --blind --trace 1 \
+  --warm-start 20 --imitation 0.25 --lr 3e-4 --d-centering 0.01
 
 python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind} --data "$SPEC" \
   --n 200 --tracer --plot "docs/rewards-$DATASET.png" --json "docs/rewards-$DATASET.json" --title "$DATASET"
