@@ -21,6 +21,7 @@ from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
 from spiral_cli.parsing.merge import merge_doubled
+from spiral_cli.parsing.painting import paint_picture
 from spiral_cli.parsing.prune import prune_strokes, stroke_length
 from spiral_cli.parsing.refine import refine_program
 from spiral_cli.parsing.refine_glyphs import refine_glyphs
@@ -57,6 +58,7 @@ QUALITIES = {
 METHODS = ("agent", "trace", "trace-refine", "mcmc")
 ONE_WINDOW = 2  # images up to this many canvases on their longer side are parsed in one window
 AGENT_SIZE = 2.0  # brush size (64 px canvas) of the agent's usual line: the working scale matches it
+BLANK_PAPER = 0.02  # a colour picture no further than this from white anywhere is a blank page
 JOIN_REACH = 3.0  # line widths within which continuing strokes are joined
 # px on a 64 px canvas: a glyph that must be resampled is drawn as large as the canvas allows
 # (images.FULL_BOX) with lines at most this wide (chosen on training alphabets and digits)
@@ -201,6 +203,17 @@ def to_image_frame(program: StrokeProgram, image: InkImage, fit: CanvasFit) -> S
                    actions=tuple(move(a) for a in program.actions))
 
 
+def paints(agent: Agent) -> bool:
+    """A colour agent paints pictures (coarse to fine when they are larger than its canvas)."""
+    return agent.env.color and agent.config.env == "paint"
+
+
+def paints_whole(image: InkImage, agent: Agent, max_strokes: int | None) -> bool:
+    """A picture no larger than the canvas, in one episode's strokes, is painted on one canvas."""
+    fits = max(image.width, image.height) <= agent.env.canvas
+    return fits and (max_strokes is None or max_strokes <= agent.env.episode_length)
+
+
 def one_window(image: InkImage, agent: Agent) -> bool:
     return max(image.width, image.height) <= ONE_WINDOW * agent.env.canvas
 
@@ -242,6 +255,15 @@ def cap_strokes(program: StrokeProgram, max_strokes: int) -> StrokeProgram:
     return program.with_strokes(runs[i] for i in kept)
 
 
+def picture_error(program: StrokeProgram, rgb: np.ndarray, render: np.ndarray | None = None) -> tuple[float, float]:
+    """(mean squared colour error of the re-render, RGB in [0, 1], relative to a white page)."""
+    if render is None:
+        render = render_program(program).astype(np.float32) / 255.0
+    error = float(((render - rgb) ** 2).mean())
+    empty = float(((1.0 - rgb) ** 2).mean())
+    return error, (error / empty if empty > 1e-12 else 0.0)
+
+
 def native_error(program: StrokeProgram, target_ink: np.ndarray, render: np.ndarray | None = None) -> tuple[float, float]:
     """(mean squared ink error of the re-render, relative residual) at the image's resolution;
     `render` is the ink of the program's render, when it was made already."""
@@ -257,7 +279,8 @@ def finish(image: InkImage, program: StrokeProgram, source: dict, notes: list[st
     """Cap, score, and say what a user should know."""
     if max_strokes is not None and len(program.pen_strokes) > max_strokes:
         program, render = cap_strokes(program, max_strokes), None
-    error, relative = native_error(program, image.ink, render)
+    scored = picture_error if program.color_mode == "color" else native_error
+    error, relative = scored(program, image.rgb if program.color_mode == "color" else image.ink, render)
     if relative > 1.0:
         notes.append(f"the strokes are worse than an empty page (relative residual {relative:.2f})")
     source = {"image": image.path, **source, "reconstruction_error": error, "relative_residual": relative,
@@ -323,7 +346,14 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         notes = _notes(drawing, agent, name)
         source = {"method": method, "checkpoint": name, "quality": quality, "kind": drawing.kind,
                   "light_on_dark": image.inverted}
-        if drawing.lines.blank:  # a blank page, or a picture without a line in it
+        painted = agent is not None and paints(agent) and float(np.abs(1.0 - image.rgb).max()) > BLANK_PAPER
+        if painted and not paints_whole(image, agent, max_strokes):
+            chosen = QUALITIES[quality]
+            program, render = paint_picture(agent, image, max_strokes, seed, chosen.temperature, chosen.rollouts)
+            results[index] = finish(image, program, {**source, "coarse_to_fine": True}, notes, None, render)
+        elif painted:
+            whole.setdefault(name, []).append(index)
+        elif drawing.lines.blank:  # a blank page, or a picture without a line in it
             empty = StrokeProgram(image.width, image.height, "classic/pen", "grayscale")
             results[index] = finish(image, empty, source, notes, max_strokes)
         elif agent is not None and one_window(image, agent):

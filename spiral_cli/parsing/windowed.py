@@ -5,14 +5,12 @@ that do not overlap are parsed together in one batch."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent
 from spiral_cli.parsing.images import CanvasFit, warp
-from spiral_cli.parsing.windows import Window, tile_plan, waves
+from spiral_cli.parsing.windows import Window, moved, reaches, tile_plan, waves
 from spiral_cli.programs.model import Action, StrokeProgram
 
 MISSING = 0.25  # a window is parsed when it misses ink of a line a quarter of its side long
@@ -42,13 +40,13 @@ def add_missing_strokes(agent: Agent, program: StrokeProgram, target_ink: np.nda
 def _parse_windows(agent: Agent, program: StrokeProgram, target_ink: np.ndarray, windows: list[Window],
                    quality: str, seed: int, steps: int | None) -> list[Action]:
     targets = np.stack([_target(target_ink, w) for w in windows])
-    context = [[_moved(a, w.to_window, w.scale) for a in program.actions if _near(a, w)] for w in windows]
+    context = [[moved(a, w.to_window, w.scale) for a in program.actions if reaches(a, w)] for w in windows]
     programs, _ = agent.run(targets, judged=True, candidates=SEARCH[quality], seed=seed, context=context, steps=steps)
     limit = lambda p: (min(max(p[0], 0.0), program.width), min(max(p[1], 0.0), program.height))
     added = []
     for window, parsed in zip(windows, programs):
         back = lambda p, w=window: limit(w.to_image(p))
-        added += [[_moved(a, back, 1 / window.scale) for a in run] for run in parsed.pen_strokes]
+        added += [[moved(a, back, 1 / window.scale) for a in run] for run in parsed.pen_strokes]
     return list(program.with_strokes(added).actions)
 
 
@@ -57,19 +55,3 @@ def _target(target_ink: np.ndarray, window: Window) -> np.ndarray:
     fit = CanvasFit(window.scale, (-window.left * window.scale, -window.top * window.scale))
     placed = warp(1.0 - target_ink[..., None], fit, window.canvas)
     return np.round(placed * 255).astype(np.uint8)
-
-
-def _near(action: Action, window: Window) -> bool:
-    """Whether a draw may leave ink in the window (its control polygon's box, widened by its size)."""
-    if not action.draws:
-        return False
-    xs = (action.start[0], action.control[0], action.end[0])
-    ys = (action.start[1], action.control[1], action.end[1])
-    margin = action.size
-    return (min(xs) - margin < window.left + window.side and max(xs) + margin > window.left
-            and min(ys) - margin < window.top + window.side and max(ys) + margin > window.top)
-
-
-def _moved(action: Action, move, factor: float) -> Action:
-    return replace(action, start=move(action.start), control=move(action.control), end=move(action.end),
-                   size=action.size * factor)

@@ -7,9 +7,11 @@ Paint's --divide). Windows are squares in image px; the agent sees each at canva
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from spiral_cli.programs.model import Action
 
 OVERLAP = 0.25  # share of a window that its neighbour also covers
 
@@ -78,3 +80,20 @@ def waves(plan: list[Window]) -> list[list[Window]]:
         else:
             batches.append([window])
     return batches
+
+
+def reaches(action: Action, window: Window) -> bool:
+    """Whether a draw may leave ink in the window (its control polygon's box, widened by its size)."""
+    if not action.draws:
+        return False
+    xs = (action.start[0], action.control[0], action.end[0])
+    ys = (action.start[1], action.control[1], action.end[1])
+    margin = action.size
+    return (min(xs) - margin < window.left + window.side and max(xs) + margin > window.left
+            and min(ys) - margin < window.top + window.side and max(ys) + margin > window.top)
+
+
+def moved(action: Action, move, factor: float) -> Action:
+    """The action with its points moved by `move` and its size times `factor`."""
+    return replace(action, start=move(action.start), control=move(action.control), end=move(action.end),
+                   size=action.size * factor)

@@ -1,0 +1,109 @@
+"""Colour pictures painted coarse to fine (parsing/painting.py)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from safetensors.torch import save_file
+
+from spiral_cli.training.setup import build_policy
+from spiral_cli.envs import env_config
+from spiral_cli.painting.painter import render_program
+from spiral_cli.parsing.images import InkImage
+from spiral_cli.parsing.painting import default_budget, levels, paint_picture
+from spiral_cli.parsing.parse import parse_read
+from spiral_cli.programs.model import Action, StrokeProgram
+from spiral_cli.training.config import TrainConfig
+
+CANVAS = 64
+
+
+class MeanColourPainter:
+    """A stand-in agent that covers its window in four wide lines of the window's mean colour:
+    what a painting agent does first, so the pipeline's windows, frames and budget are
+    tested apart from a network's skill."""
+
+    env = SimpleNamespace(canvas=CANVAS, episode_length=4, brush="classic/pen", color=True)
+    config = SimpleNamespace(env="paint", conditional=True)
+
+    def __init__(self):
+        self.contexts = []
+
+    def run(self, targets, greedy=True, temperature=1.0, seed=0, context=None, steps=None):
+        self.contexts.append(context)
+        programs, canvases = [], []
+        for target in targets:
+            colour = tuple(float(c) for c in target.reshape(-1, 3).mean(0) / 255)
+            lines = [[Action("draw", (8.0, y), (32.0, y), (56.0, y), 1.0, 16.0, colour)] for y in (8.0, 24.0, 40.0, 56.0)]
+            program = StrokeProgram(CANVAS, CANVAS, "classic/pen", "color").with_strokes(lines[:steps])
+            programs.append(program)
+            canvases.append(render_program(program))
+        return programs, np.stack(canvases)
+
+
+def quadrants(size: int) -> InkImage:
+    """Four flat colours, one per quarter."""
+    rgb = np.zeros((size, size, 3), np.float32)
+    half = size // 2
+    rgb[:half, :half], rgb[:half, half:] = (0.9, 0.1, 0.1), (0.1, 0.8, 0.2)
+    rgb[half:, :half], rgb[half:, half:] = (0.1, 0.2, 0.9), (0.95, 0.9, 0.2)
+    return InkImage("quadrants", 1.0 - rgb.mean(-1), rgb, False)
+
+
+def colour_error(program, image):
+    return float(((render_program(program) / 255.0 - image.rgb) ** 2).mean())
+
+
+def test_levels_go_down_to_twice_the_canvas_resolution():
+    agent = MeanColourPainter()
+    plan = levels(agent, 128, 128)
+    assert [len(level) for level in plan] == [1, 4, 16]
+    assert plan[-1][0].side == 32.0
+    assert default_budget(agent, 128, 128) == 21 * agent.env.episode_length
+
+
+def test_finer_levels_paint_each_quarter_in_its_own_colour():
+    image, agent = quadrants(128), MeanColourPainter()
+    one_level, _ = paint_picture(agent, image, strokes=4)
+    two_levels, render = paint_picture(agent, image, strokes=20)
+    assert len(one_level.strokes) == 4 and len(two_levels.strokes) == 20
+    assert colour_error(two_levels, image) < 0.3 * colour_error(one_level, image)
+    assert np.allclose(render[16, 16], (0.9, 0.1, 0.1), atol=0.08)  # the top left quarter is red
+    for action in two_levels.actions:  # in the picture's frame
+        assert all(0.0 <= v <= 128.0 for v in (*action.start, *action.end))
+
+
+def test_windows_see_what_is_painted_around_them():
+    image, agent = quadrants(128), MeanColourPainter()
+    paint_picture(agent, image, strokes=20)
+    first, second = agent.contexts
+    assert first == [[]]  # a blank canvas for the whole picture
+    # the first pass's lines within a line width of each quarter, moved into its frame
+    assert [len(context) for context in second] == [3, 3, 3, 3]
+    starts = {a.start for context in second for a in context}
+    assert {(16.0, 16.0), (-48.0, 16.0)} <= starts  # the first line seen from the top left and right quarters
+    assert all(a.size == 32.0 for context in second for a in context)
+
+
+def test_the_budget_is_spent_worst_windows_first():
+    rgb = np.full((128, 128, 3), 0.5, np.float32)
+    rgb[64:, 64:] = (0.9, 0.1, 0.1)  # only the bottom right quarter is far from the mean
+    image, agent = InkImage("one red quarter", 1.0 - rgb.mean(-1), rgb, False), MeanColourPainter()
+    program, _ = paint_picture(agent, image, strokes=6)
+    added = program.strokes[4:]
+    assert len(added) == 2  # one window's first two lines
+    assert all(a.start[0] >= 64 and a.start[1] >= 64 and a.color[0] > 0.8 for a in added)
+
+
+def test_parse_paints_a_large_colour_picture_with_an_untrained_colour_agent(tmp_path):
+    config = TrainConfig(data=None, warm_start_minutes=1.0, env_options={"brush": "classic/pen", "color": True})
+    env = env_config("paint", brush="classic/pen", color=True)
+    save_file(build_policy(config, env.action_components(), env.image_shape).state_dict(),
+              str(tmp_path / "policy.safetensors"))
+    (tmp_path / "config.json").write_text(config.to_json())
+    result = parse_read([quadrants(160)], checkpoint=str(tmp_path), max_strokes=60)[0]
+    assert result.program.color_mode == "color" and 0 < len(result.program.strokes) <= 60
+    assert result.program.source["coarse_to_fine"]
+    assert result.error == pytest.approx(colour_error(result.program, quadrants(160)), rel=1e-5)
+    blank = InkImage("blank", np.zeros((160, 160), np.float32), np.ones((160, 160, 3), np.float32), False)
+    assert not parse_read([blank], checkpoint=str(tmp_path))[0].program.strokes
