@@ -194,6 +194,17 @@ def test_discriminator_learner_trains_and_is_checkpointed(stroke_targets, tmp_pa
     assert summary.updates >= 40
 
 
+def test_the_discriminator_reward_waits_for_a_critic_that_has_seen_the_policys_renders(stroke_targets, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(stroke_targets, reward="discriminator", updates=30, d_warmup=20, replay_batches=4), run)
+    rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
+    first_reinforced = next(i for i, r in enumerate(rows) if r["kind"] == "policy" and r["source"] == "agent")
+    warmup = [i for i, r in enumerate(rows) if r["kind"] == "discriminator" and r["update"] < 20]
+    assert len(warmup) == 19 and max(warmup) < first_reinforced
+    critic_updates = json.loads((latest_checkpoint(run) / "state.json").read_text())["d_updates"]
+    assert critic_updates >= 20 + 30 * 0.5  # and it kept training alongside the policy
+
+
 def test_search_imitation_and_distillation_into_an_unconditional_student(stroke_targets, tmp_path):
     """Expert iteration: actors keep the painter's best of K proposals and the policy imitates
     them (each searched batch learned from twice); then an unconditional student learns to

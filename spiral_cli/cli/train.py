@@ -103,6 +103,7 @@ def train(
     ink_penalty: float = typer.Option(0.0, "--ink-penalty", help="Penalty for a final canvas without ink."),
     color_penalty: float = typer.Option(0.0, "--color-penalty", help="Weight of the colour-histogram EMD penalty."),
     d_ratio: float = typer.Option(1.0, "--d-ratio", help="Discriminator updates per policy update."),
+    d_warmup: int = typer.Option(TrainConfig.d_warmup, "--d-warmup", help="Critic updates on the policy's own renders before the discriminator reward trains the policy."),
     checkpoint_minutes: float = typer.Option(3.0, "--checkpoint-minutes", help="Minutes between checkpoints."),
     history: bool = typer.Option(False, "--history", help="Keep every checkpoint's policy in RUN_DIR/history "
                                  "(for learning curves: tools/reward_curves.py)."),
@@ -133,7 +134,7 @@ def train(
             search_fraction=search_fraction, search_refine=search_refine, search_replay=search_replay, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
             entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
-            d_updates_per_policy_update=d_ratio, d_learning_rate=d_learning_rate, gradient_penalty=gradient_penalty,
+            d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate, gradient_penalty=gradient_penalty,
             d_centering=d_centering, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,
         )
         for warning in config.unused_options():

@@ -37,6 +37,9 @@ class TrainConfig:
     gradient_penalty: float = 10.0
     d_centering: float = 1.0  # keeps D's mean output over real+fake near 0
     d_updates_per_policy_update: float = 1.0
+    # critic updates on the policy's own renders before its reward trains the policy: a fresh
+    # critic's scores are noise, and normalised advantages of noise undo a warm start
+    d_warmup: int = 200
     replay_batches: int = 20
     warm_start_minutes: float = 0.0  # behaviour cloning of random synthetic programs first
     synthetic_max_strokes: int = 8
@@ -103,7 +106,8 @@ class TrainConfig:
         defaults = {f.name: f.default for f in fields(TrainConfig)}
         changed = lambda name: getattr(self, name) != defaults[name]
         wgan = [("--gradient-penalty", "gradient_penalty"), ("--d-centering", "d_centering")]
-        critic = [("--d-lr", "d_learning_rate"), ("--d-ratio", "d_updates_per_policy_update")] + wgan
+        critic = [("--d-lr", "d_learning_rate"), ("--d-ratio", "d_updates_per_policy_update"),
+                  ("--d-warmup", "d_warmup")] + wgan
         if not self.uses_discriminator:
             named = [option for option, name in critic if changed(name)]
             named += ["--d-channels"] if "d_channels" in self.model_options else []
@@ -152,6 +156,8 @@ class TrainConfig:
             raise UsageError("--search and the stroke penalty are for the paint environment")
         if self.data and (self.env == "scenes") != (self.data.startswith("scenes:")):
             raise UsageError("--env scenes trains on --data scenes:DIR, and scenes data need --env scenes")
+        if self.d_warmup < 0:
+            raise UsageError("--d-warmup must be at least 0")
         if self.actors < 1:
             raise UsageError("--actors must be at least 1")
 

@@ -37,7 +37,7 @@ class DiscriminatorLearner:
         shared, config = self.shared, self.config
         while not shared.stop.is_set() and parent_alive(shared):
             self._serve_commands()
-            allowed = config.d_updates_per_policy_update * max(shared.policy_updates.value, 1)
+            allowed = config.d_updates_per_policy_update * max(shared.policy_updates.value, 1) + self._warmup_allowance()
             if shared.replay.count.value < config.batch_size or shared.d_updates.value >= allowed:
                 time.sleep(0.01)
                 continue
@@ -49,6 +49,12 @@ class DiscriminatorLearner:
             metrics.update(kind="discriminator", update=shared.d_updates.value)
             shared.metrics.put(metrics)
         self._serve_commands()
+
+    def _warmup_allowance(self) -> float:
+        """The warm-up's updates, spread over the filling of the replay: a critic that ran
+        them all on its first batch would learn that batch, not the policy's renders."""
+        replay = self.shared.replay
+        return self.config.d_warmup * replay.count.value / replay.capacity
 
     def _serve_commands(self) -> None:
         serve_commands(self.shared, "discriminator", self._save)

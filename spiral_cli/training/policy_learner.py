@@ -65,7 +65,10 @@ class PolicyLearner:
             shared.store.free(slots)
             if source == AGENT and updater.discriminator is not None:
                 self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
-            self._learn(batch, source, SOURCES[source])
+            if source == AGENT and self._critic_warming_up():
+                self._count_env_steps(batch)  # its renders only teach the critic
+            else:
+                self._learn(batch, source, SOURCES[source])
             if source == AGENT and shared.replay is not None:
                 shared.replay.add(batch["canvas"][-1], batch["target"])
             if source == SEARCH and shared.config.search_replay:
@@ -80,14 +83,22 @@ class PolicyLearner:
         with shared.policy_updates.get_lock():
             shared.policy_updates.value += 1
         if name != SEARCH_REPLAY:
-            with shared.env_steps.get_lock():
-                shared.env_steps.value += batch["log_prob"].numel()
+            self._count_env_steps(batch)
         else:  # already reported when the batch was fresh
             metrics.pop("search_l2_relative")
         metrics.update(kind="policy", update=shared.policy_updates.value, source=name)
         if shared.policy_updates.value % IMAGE_EVERY == 1:
             metrics["images"] = _side_by_side(batch).numpy()
         shared.metrics.put(metrics)
+
+    def _count_env_steps(self, batch) -> None:
+        with self.shared.env_steps.get_lock():
+            self.shared.env_steps.value += batch["log_prob"].numel()
+
+    def _critic_warming_up(self) -> bool:
+        """The discriminator reward waits for a critic that has seen the policy's renders."""
+        shared = self.shared
+        return shared.config.uses_discriminator and shared.d_updates.value < shared.config.d_warmup
 
     def _replay_search(self, batch) -> None:
         """Keep the searched batch and learn again from recent ones: its labels stay good

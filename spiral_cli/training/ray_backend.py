@@ -10,6 +10,8 @@ writes the very same checkpoint files, which either backend resumes."""
 
 from __future__ import annotations
 
+import math
+
 import multiprocessing
 import os
 import signal
@@ -337,6 +339,10 @@ class RayTrainer:
             batch = join_slots(slots[: self.slots_per_batch])
             del slots[: self.slots_per_batch]
             try:
+                if source == AGENT and self.critic is not None and self.counts["d_updates"] < self.config.d_warmup:
+                    self._train_critic(batch, wall_seconds, warming_up=True)  # its renders only teach the critic
+                    self.counts["env_steps"] += batch["log_prob"].numel()
+                    continue
                 metrics = self.ray.get(self.learner.learn.remote(batch, source, self.d_weights))
                 if source == AGENT and self.critic is not None:
                     self._train_critic(batch, wall_seconds)
@@ -351,8 +357,12 @@ class RayTrainer:
                 metrics["images"] = _side_by_side(batch).numpy()
             self.monitor.record(metrics, self.counts["env_steps"], wall_seconds)
 
-    def _train_critic(self, batch: dict, wall_seconds: float) -> None:
-        updates = max(1, round(self.config.d_updates_per_policy_update))
+    def _train_critic(self, batch: dict, wall_seconds: float, warming_up: bool = False) -> None:
+        """Updates on the batch's renders: the configured ratio, or during the critic's
+        warm-up its updates spread over the filling of the replay."""
+        config = self.config
+        ratio = config.d_warmup / config.replay_batches if warming_up else config.d_updates_per_policy_update
+        updates = max(1, math.ceil(ratio) if warming_up else round(ratio))
         for metrics in self.ray.get(self.critic.train.remote(batch["canvas"][-1], batch["target"], updates)):
             self.counts["d_updates"] += 1
             self.monitor.record(metrics | {"kind": "discriminator", "update": self.counts["d_updates"]},

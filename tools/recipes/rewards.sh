@@ -22,8 +22,8 @@ train() {
   local dir=$1 minutes=$2; shift 2
   if [ ! -e "$dir/latest" ]; then
     spiral train "$@" --minutes "$minutes" --run-dir "$dir"
-  elif python -c 'import json, sys; d = sys.argv[1]; s = json.load(open(f"{d}/{open(d + "/latest").read().strip()}/state.json"))
-sys.exit(s["wall_seconds"] < 60 * float(sys.argv[2]) - 30)' "$dir" "$minutes"; then
+  elif python -c 'import json, sys, pathlib; d = pathlib.Path(sys.argv[1]); latest = (d / "latest").read_text().strip()
+sys.exit(json.loads((d / latest / "state.json").read_text())["wall_seconds"] < 60 * float(sys.argv[2]) - 30)' "$dir" "$minutes"; then
     :  # its budget is spent
   else
     spiral train --resume "$dir"
@@ -35,7 +35,7 @@ train "$RUNS/warm" 20 "${COMMON[@]}" --reward l2 --trace 1 --warm-start 20 --lr 
 
 # the same budget for each reward, all from the warm start's weights; a quarter of the batches
 # keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
-for reward in discriminator discriminator-step l2 l2-step; do
+for reward in l2 l2-step discriminator discriminator-step; do
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
   train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --reward "$reward" --init-from "$RUNS/warm" \
     --trace 1 --imitation 0.25 --lr 3e-4 "${critic[@]}"
