@@ -37,6 +37,7 @@ def test_ray_backend_learns_and_writes_checkpoints_the_local_backend_resumes(loc
     assert read_state(latest_checkpoint(run))["updates"] >= 16
 
 
+@pytest.mark.slow  # about a minute each, like the lost learner's: CI's 15 minutes keep the main Ray test only
 def test_killing_a_ray_actor_does_not_stop_training(local_ray, stroke_targets, tmp_path):
     from spiral_cli.training import ray_backend
 
@@ -64,6 +65,7 @@ def test_killing_a_ray_actor_does_not_stop_training(local_ray, stroke_targets, t
     assert len(started) >= 3, "and started a replacement"
 
 
+@pytest.mark.slow
 def test_a_lost_learner_restarts_from_the_last_checkpoint(local_ray, stroke_targets, tmp_path):
     from spiral_cli.training import ray_backend
 
