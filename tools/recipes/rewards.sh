@@ -14,7 +14,7 @@ case "$DATASET" in
   *) echo "mnist or omniglot, not $DATASET" >&2; exit 2 ;;
 esac
 RUNS=runs/rewards-$DATASET
-COMMON=(--data "$SPEC" --brush classic/pen --location-input --location-readout --batch-size 32 --actors 1
+COMMON=(--data "$SPEC" --brush classic/pen --location-input --location-readout --batch-size 32
         --checkpoint-minutes 5 --history)
 
 # train DIR MINUTES ARGS...: a new run, or the rest of one an earlier session left unfinished
@@ -30,18 +30,20 @@ sys.exit(json.loads((d / latest / "state.json").read_text())["wall_seconds"] < 6
   fi
 }
 
-# the shared warm start: 20 minutes cloning the centre-line tracer's programs of training images
-train "$RUNS/warm" 20 "${COMMON[@]}" --reward l2 --trace 1 --warm-start 20 --lr 1e-3
+# the shared warm start: 30 minutes cloning the centre-line tracer's programs of training images
+# with two actors, as the mnist checkpoint's cloning (20 minutes with one actor on a busy machine
+# left a greedy agent at 0.94 of the empty canvas's error: too weak a start to compare rewards)
+train "$RUNS/warm" 30 "${COMMON[@]}" --actors 2 --reward l2 --trace 1 --warm-start 30 --lr 1e-3
 
 # the same budget for each reward, all from the warm start's weights; a quarter of the batches
 # keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
 for reward in l2 l2-step discriminator discriminator-step; do
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
-  train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --reward "$reward" --init-from "$RUNS/warm" \
+  train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --actors 1 --reward "$reward" --init-from "$RUNS/warm" \
     --trace 1 --imitation 0.25 --lr 3e-4 "${critic[@]}"
 done
-train "$RUNS/blind" "$((MINUTES + 20))" "${COMMON[@]}" --reward discriminator --blind --trace 1 \
-  --warm-start 20 --imitation 0.25 --lr 3e-4 --d-centering 0.01
+train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind --trace 1 \
+  --warm-start 30 --imitation 0.25 --lr 3e-4 --d-centering 0.01
 
 python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind} --data "$SPEC" \
   --n 200 --tracer --plot "docs/rewards-$DATASET.png" --json "docs/rewards-$DATASET.json" --title "$DATASET"
