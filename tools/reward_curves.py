@@ -1,6 +1,8 @@
-"""Learning curves of runs trained with `spiral train --history` (paper Figure 8a): the greedy
-agent's l2 reconstruction error on held-out test images at every recorded checkpoint, against
-env steps and against wall time, every run on one figure.
+"""Learning curves of runs trained with `spiral train --history` (paper Figure 8a): the l2
+reconstruction error on held-out test images at every recorded checkpoint, of the greedy agent
+and of the agent sampling as in training (the episodes its reward is computed on; a policy
+that lifts its pen when unsure is far worse greedy), against env steps and against wall time,
+every run on one figure.
 
     python tools/reward_curves.py RUN_DIR... --data mnist:../shared/data/mnist [--n 200]
         [--plot docs/rewards-mnist.png] [--json curves.json] [--title MNIST]
@@ -35,25 +37,29 @@ def curve(run_dir: Path, data: str, n: int) -> tuple[str, list[dict]]:
     for weights, counters in history(run_dir):
         load_weights(agent.policy, weights)
         report, _, _ = evaluate_agent(agent, data, n=n, greedy=True)
+        sampled, _, _ = evaluate_agent(agent, data, n=n, greedy=False)  # the episodes the reward trains on
         points.append({**counters, "l2": report.mean_error, "relative_residual": report.relative_residual,
-                       "strokes": report.strokes_per_image})
-        print(run_dir.name, counters["env_steps"], f"{report.relative_residual:.4f}", flush=True)
+                       "strokes": report.strokes_per_image, "sampled_relative_residual": sampled.relative_residual,
+                       "sampled_strokes": sampled.strokes_per_image})
+        print(run_dir.name, counters["env_steps"], f"greedy {report.relative_residual:.4f}",
+              f"sampled {sampled.relative_residual:.4f}", flush=True)
     return run_label(agent), points
 
 
 def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
-    for label, points in curves.items():
-        axes[0].plot([p["env_steps"] for p in points], [p["relative_residual"] for p in points], marker="o", label=label)
-        axes[1].plot([p["wall_seconds"] / 60 for p in points], [p["relative_residual"] for p in points], marker="o",
-                     label=label)
+    for index, (label, points) in enumerate(curves.items()):
+        colour = f"C{index}"
+        for axis, x in ((axes[0], [p["env_steps"] for p in points]), (axes[1], [p["wall_seconds"] / 60 for p in points])):
+            axis.plot(x, [p["relative_residual"] for p in points], marker="o", color=colour, label=label)
+            axis.plot(x, [p["sampled_relative_residual"] for p in points], linestyle=":", color=colour)
     for name, value in baselines.items():
         for axis in axes:
             axis.axhline(value, linestyle="--", linewidth=1, color="grey")
         axes[1].annotate(name, (axes[1].get_xlim()[1], value), ha="right", va="bottom", fontsize=8, color="grey")
     axes[0].set_xlabel("env steps")
     axes[1].set_xlabel("wall time (min, 2 cores)")
-    axes[0].set_ylabel("greedy agent: l2 error / empty canvas's (held-out)")
+    axes[0].set_ylabel("l2 error / empty canvas's (held-out)\nsolid: greedy agent, dotted: sampled (T = 1)")
     axes[0].legend()
     figure.suptitle(title)
     figure.tight_layout()
