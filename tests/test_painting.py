@@ -1,19 +1,26 @@
-"""Colour pictures painted coarse to fine (parsing/painting.py)."""
+"""Colour pictures painted coarse to fine (parsing/painting.py) and judged (evaluation/painting.py)."""
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from PIL import Image
 from safetensors.torch import save_file
 
 from spiral_cli.training.setup import build_policy
 from spiral_cli.envs import env_config
 from spiral_cli.painting.painter import render_program
+from spiral_cli.data.datasets import file_split
+from spiral_cli.evaluation.painting import mosaic, parse_budgets
+from spiral_cli.errors import UsageError
 from spiral_cli.parsing.images import InkImage
 from spiral_cli.parsing.painting import default_budget, levels, paint_picture
 from spiral_cli.parsing.parse import parse_read
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.training.config import TrainConfig
+
+from tests.conftest import run_spiral
 
 CANVAS = 64
 
@@ -95,15 +102,47 @@ def test_the_budget_is_spent_worst_windows_first():
     assert all(a.start[0] >= 64 and a.start[1] >= 64 and a.color[0] > 0.8 for a in added)
 
 
-def test_parse_paints_a_large_colour_picture_with_an_untrained_colour_agent(tmp_path):
+def untrained_colour_checkpoint(folder):
     config = TrainConfig(data=None, warm_start_minutes=1.0, env_options={"brush": "classic/pen", "color": True})
     env = env_config("paint", brush="classic/pen", color=True)
     save_file(build_policy(config, env.action_components(), env.image_shape).state_dict(),
-              str(tmp_path / "policy.safetensors"))
-    (tmp_path / "config.json").write_text(config.to_json())
+              str(folder / "policy.safetensors"))
+    (folder / "config.json").write_text(config.to_json())
+    return folder
+
+
+def test_parse_paints_a_large_colour_picture_with_an_untrained_colour_agent(tmp_path):
+    untrained_colour_checkpoint(tmp_path)
     result = parse_read([quadrants(160)], checkpoint=str(tmp_path), max_strokes=60)[0]
     assert result.program.color_mode == "color" and 0 < len(result.program.strokes) <= 60
     assert result.program.source["coarse_to_fine"]
     assert result.error == pytest.approx(colour_error(result.program, quadrants(160)), rel=1e-5)
     blank = InkImage("blank", np.zeros((160, 160), np.float32), np.ones((160, 160, 3), np.float32), False)
     assert not parse_read([blank], checkpoint=str(tmp_path))[0].program.strokes
+
+
+def test_the_mosaic_baseline_is_exact_on_flat_tiles_and_budgets_are_checked():
+    image = quadrants(64)
+    assert float(((mosaic(image.rgb) - image.rgb) ** 2).max()) < 1e-10  # four quarters are 4 x 4 flat tiles
+    assert float(((mosaic(image.rgb, cells=1) - image.rgb) ** 2).mean()) > 0.1
+    assert parse_budgets("64:20,128:200") == [(64, 20), (128, 200)]
+    with pytest.raises(UsageError):
+        parse_budgets("64")
+
+
+def test_eval_of_a_colour_agent_reports_each_budget_beside_the_baselines(tmp_path):
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    index = 0
+    while len([p for p in pictures.iterdir() if file_split(p) == "test"]) < 2:  # two held-out pictures
+        Image.fromarray(np.round(quadrants(90).rgb * 255).astype(np.uint8)).save(pictures / f"{index:04d}.png")
+        index += 1
+    checkpoint = untrained_colour_checkpoint(tmp_path)
+    out = run_spiral("eval", "--checkpoint", str(checkpoint), "--data", f"images:{pictures}", "--n", "2",
+                     "--paint", "64:20,128:40", "--json", str(tmp_path / "eval.json"), "--sheet", str(tmp_path / "sheet.png"))
+    assert out.returncode == 0, out.stderr
+    reports = json.loads((tmp_path / "eval.json").read_text())["painting"]
+    assert [(r["side"], r["strokes"], r["pictures"]) for r in reports] == [(64, 20, 2), (128, 40, 2)]
+    assert all(r["mosaic_error"] < 1e-3 < r["mean_colour_error"] for r in reports)
+    assert all(0 < r["strokes_drawn"] <= r["strokes"] for r in reports)
+    assert Image.open(tmp_path / "sheet.png").size[1] > 3 * 128

@@ -35,6 +35,7 @@ def evaluate(
     ),
     plot: str = typer.Option(None, "--plot", help="Scenes: write a PNG plot of error against renders here."),
     workers: int = typer.Option(len(os.sched_getaffinity(0)), "--workers", help="Processes for the MCMC chains (scenes) or the refinement of --best."),
+    paint: str = typer.Option("64:20,128:200", "--paint", help="Colour agents on images:DIR: SIDE:STROKES pairs, each held-out picture painted at that size in that many strokes (coarse to fine beyond one canvas)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Conditional agents: mean reconstruction error, relative residual, strokes per image and
@@ -59,6 +60,8 @@ def evaluate(
         return _evaluate_unconditional(agent, checkpoint, data, n, seed, best, json_path, sheet)
     if tracer and agent.env.color:
         raise UsageError("--tracer traces grayscale images: this checkpoint paints in colour")
+    if agent.env.color and agent.config.env == "paint" and data.startswith("images:"):
+        return _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet)
     reports = {}
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
     reports["parse fast"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, quality="fast",
@@ -85,6 +88,42 @@ def evaluate(
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
     if sheet:  # of the best method evaluated
         write_output(sheet, png_bytes(comparison_sheet(targets, finals)))
+
+
+def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet) -> None:
+    from pathlib import Path
+
+    from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, parse_budgets
+
+    budgets = parse_budgets(paint)
+    largest = max(side for side, _ in budgets)  # the sheet shows every budget at the largest size
+    reports, rows = [], []
+    for side, strokes in budgets:
+        pictures = held_out_pictures(Path(data.split(":", 1)[1]), n, side)
+        report, renders = evaluate_painting(checkpoint, pictures, strokes, seed)
+        reports.append(report)
+        rows.append([_upscaled(r, largest) for r in renders[:8]])
+    originals = [_upscaled(p, largest) for p in held_out_pictures(Path(data.split(":", 1)[1]), 8, largest)]
+    table = Table(title=f"spiral eval {checkpoint} on {data} (test, n={reports[0].pictures}): mean squared error per pixel, RGB in [0, 1]")
+    for column in ("side px", "strokes", "painting", "4 x 4 mosaic", "mean colour", "strokes drawn", "s per picture"):
+        table.add_column(column, justify="right")
+    for r in reports:
+        table.add_row(str(r.side), str(r.strokes), f"{r.mean_squared_error:.4f}", f"{r.mosaic_error:.4f}",
+                      f"{r.mean_colour_error:.4f}", f"{r.strokes_drawn:.1f}", f"{r.seconds_per_picture:.2f}")
+    Console().print(table)
+    if json_path:
+        payload = {"checkpoint": str(checkpoint), "data": data, "painting": [r.to_dict() for r in reports]}
+        write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
+    if sheet:  # the pictures, then one row per budget
+        cells = [*originals[: len(rows[0])], *[p for row in rows for p in row]]
+        write_output(sheet, png_bytes(image_grid(cells, columns=len(rows[0]))))
+
+
+def _upscaled(picture: np.ndarray, side: int) -> np.ndarray:
+    from PIL import Image
+
+    pixels = Image.fromarray(np.round(np.clip(picture, 0, 1) * 255).astype(np.uint8))
+    return np.asarray(pixels.resize((side, side), Image.NEAREST))
 
 
 def _evaluate_lineart(data, methods, checkpoint, quality, n, workers, seed, json_path, sheet) -> None:
