@@ -181,7 +181,7 @@ def _images(folder: Path, split: str, canvas: int, color: bool, limit: int | Non
     out = []
     for file in files:
         with Image.open(file) as image:
-            image = _center_square(image.convert("RGB" if color else "L"))
+            image = center_square(image.convert("RGB" if color else "L"))
             pixels = np.asarray(image.resize((canvas, canvas), Image.BICUBIC))
         out.append(pixels if color else pixels[..., None])
     return np.stack(out)
@@ -225,7 +225,7 @@ def _strokes(path: Path, split: str, canvas: int, color: bool, limit: int | None
     return images
 
 
-def _center_square(image: Image.Image) -> Image.Image:
+def center_square(image: Image.Image) -> Image.Image:
     side = min(image.size)
     left, top = (image.width - side) // 2, (image.height - side) // 2
     return image.crop((left, top, left + side, top + side))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from spiral_cli.data.datasets import IMAGE_SUFFIXES, file_split
+from spiral_cli.data.datasets import IMAGE_SUFFIXES, center_square, file_split
 from spiral_cli.errors import UsageError
 from spiral_cli.painting.painter import render_program
 from spiral_cli.parsing.images import InkImage
@@ -43,11 +43,8 @@ def held_out_pictures(folder: Path, n: int, side: int) -> list[np.ndarray]:
     pictures = []
     for path in files[:n]:
         with Image.open(path) as image:
-            image = image.convert("RGB")
-            square = min(image.size)
-            left, top = (image.width - square) // 2, (image.height - square) // 2
-            image = image.crop((left, top, left + square, top + square)).resize((side, side), Image.BICUBIC)
-            pictures.append(np.asarray(image, dtype=np.float32) / 255.0)
+            square = center_square(image.convert("RGB")).resize((side, side), Image.BICUBIC)  # as training reads them
+            pictures.append(np.asarray(square, dtype=np.float32) / 255.0)
     return pictures
 
 
