@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Paper Figure 8a at this machine's scale: conditional agents trained from one warm start for the
-# same budget with each reward, every checkpoint's policy kept (--history), then their greedy
-# l2 error on held-out test images against env steps and wall time, on one figure per dataset.
-#   tools/recipes/rewards.sh mnist      # or omniglot; each run takes MINUTES (default 60)
+# Paper Figure 8a (8b for faces) at this machine's scale: conditional agents trained from one warm
+# start for the same budget with each reward, every checkpoint's policy kept (--history), then
+# their l2 error on held-out test images against env steps and wall time, one figure per dataset.
+#   tools/recipes/rewards.sh mnist      # or omniglot, or faces; each run takes MINUTES (default 60)
 # Run it alone on the machine: the runs are compared by wall time. DATA is ../shared/data.
 set -eu
-DATASET=${1:?mnist or omniglot}
+DATASET=${1:?mnist, omniglot or faces}
 DATA=${DATA:-../shared/data}
 MINUTES=${MINUTES:-60}
+# line art clones the centre-line tracer's programs of training images; faces (colour) clone
+# random synthetic programs, and every reinforced run pays the colour-histogram penalty (paper)
+TEACHER=(--trace 1); PENALTIES=(); BASELINE=(--tracer)
 case "$DATASET" in
   mnist) SPEC="mnist:$DATA/mnist" ;;
   omniglot) SPEC="omniglot:$DATA/omniglot/images_background.npz" ;;
-  *) echo "mnist or omniglot, not $DATASET" >&2; exit 2 ;;
+  faces) SPEC="images:$DATA/faces"; TEACHER=(); PENALTIES=(--color-penalty 0.1); BASELINE=() ;;
+  *) echo "mnist, omniglot or faces, not $DATASET" >&2; exit 2 ;;
 esac
 RUNS=runs/rewards-$DATASET
 COMMON=(--data "$SPEC" --brush classic/pen --location-input --location-readout --batch-size 32
@@ -30,20 +34,20 @@ sys.exit(json.loads((d / latest / "state.json").read_text())["wall_seconds"] < 6
   fi
 }
 
-# the shared warm start: 30 minutes cloning the centre-line tracer's programs of training images
+# the shared warm start: 30 minutes cloning (the tracer's programs of training images, or synthetic ones)
 # with two actors, as the mnist checkpoint's cloning (20 minutes with one actor on a busy machine
 # left a greedy agent at 0.94 of the empty canvas's error: too weak a start to compare rewards)
-train "$RUNS/warm" 30 "${COMMON[@]}" --actors 2 --reward l2 --trace 1 --warm-start 30 --lr 1e-3
+train "$RUNS/warm" 30 "${COMMON[@]}" --actors 2 --reward l2 "${TEACHER[@]}" --warm-start 30 --lr 1e-3
 
 # the same budget for each reward, all from the warm start's weights; a quarter of the batches
 # keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
 for reward in l2 l2-step discriminator discriminator-step; do
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
   train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --actors 1 --reward "$reward" --init-from "$RUNS/warm" \
-    --trace 1 --imitation 0.25 --lr 3e-4 "${critic[@]}"
+    "${TEACHER[@]}" "${PENALTIES[@]}" --imitation 0.25 --lr 3e-4 "${critic[@]}"
 done
-train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind --trace 1 \
-  --warm-start 30 --imitation 0.25 --lr 3e-4 --d-centering 0.01
+train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind "${TEACHER[@]}" \
+  "${PENALTIES[@]}" --warm-start 30 --imitation 0.25 --lr 3e-4 --d-centering 0.01
 
 python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind} --data "$SPEC" \
-  --n 200 --tracer --plot "docs/rewards-$DATASET.png" --json "docs/rewards-$DATASET.json" --title "$DATASET"
+  --n 200 "${BASELINE[@]}" --plot "docs/rewards-$DATASET.png" --json "docs/rewards-$DATASET.json" --title "$DATASET"
