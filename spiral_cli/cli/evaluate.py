@@ -93,17 +93,16 @@ def evaluate(
 def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet) -> None:
     from pathlib import Path
 
-    from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, parse_budgets
+    from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, painted, parse_budgets
 
     budgets = parse_budgets(paint)
     largest = max(side for side, _ in budgets)  # the sheet shows every budget at the largest size
     reports, rows = [], []
     for side, strokes in budgets:
         pictures = held_out_pictures(Path(data.split(":", 1)[1]), n, side)
-        report, renders = evaluate_painting(checkpoint, pictures, strokes, seed)
+        report, programs = evaluate_painting(checkpoint, pictures, strokes, seed)
         reports.append(report)
-        rows.append([_upscaled(r, largest) for r in renders[:8]])
-    originals = [_upscaled(p, largest) for p in held_out_pictures(Path(data.split(":", 1)[1]), 8, largest)]
+        rows.append([_upscaled(painted(p), largest) for p in programs[:8]] if sheet else [])
     table = Table(title=f"spiral eval {checkpoint} on {data} (test, n={reports[0].pictures}): mean squared error per pixel, RGB in [0, 1]")
     for column in ("side px", "strokes", "painting", "4 x 4 mosaic", "mean colour", "strokes drawn", "s per picture"):
         table.add_column(column, justify="right")
@@ -115,6 +114,7 @@ def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet) -> No
         payload = {"checkpoint": str(checkpoint), "data": data, "painting": [r.to_dict() for r in reports]}
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
     if sheet:  # the pictures, then one row per budget
+        originals = [_upscaled(p, largest) for p in held_out_pictures(Path(data.split(":", 1)[1]), 8, largest)]
         cells = [*originals[: len(rows[0])], *[p for row in rows for p in row]]
         write_output(sheet, png_bytes(image_grid(cells, columns=len(rows[0]))))
 

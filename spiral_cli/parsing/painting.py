@@ -11,8 +11,8 @@ import numpy as np
 
 from spiral_cli.painting.painter import render_program
 from spiral_cli.parsing.agent import Agent
-from spiral_cli.parsing.images import CanvasFit, InkImage, warp
-from spiral_cli.parsing.windows import Window, moved, reaches, tile_plan
+from spiral_cli.parsing.images import InkImage
+from spiral_cli.parsing.windows import Window, back_in_image, moved, reaches, tile_plan, window_pixels
 from spiral_cli.programs.model import StrokeProgram
 
 MAX_ZOOM = 2.0  # agent px per image px at the finest level
@@ -60,7 +60,7 @@ def _paint_windows(agent: Agent, program: StrokeProgram, rgb: np.ndarray, window
                    temperature: float | None, steps: int, rollouts: int) -> StrokeProgram:
     """`program` with an episode of the agent added in each window, the closest of
     `rollouts` (the windows of a level do not overlap, so they are painted in one batch)."""
-    targets = np.stack([_target(rgb, w) for w in windows])
+    targets = np.stack([window_pixels(rgb, w) for w in windows])
     context = [[moved(a, w.to_window, w.scale) for a in program.actions if reaches(a, w)] for w in windows]
     painted, errors = None, np.full(len(windows), np.inf)
     for rollout in range(rollouts):
@@ -72,11 +72,9 @@ def _paint_windows(agent: Agent, program: StrokeProgram, rgb: np.ndarray, window
         for index in np.nonzero(error < errors)[0]:
             painted[index] = programs[index]
         errors = np.minimum(errors, error)
-    limit = lambda p: (min(max(p[0], 0.0), program.width), min(max(p[1], 0.0), program.height))
     actions = list(program.actions)
     for window, parsed in zip(windows, painted):
-        back = lambda p, w=window: limit(w.to_image(p))
-        actions += [moved(a, back, 1 / window.scale) for a in parsed.actions]
+        actions += [back_in_image(a, window, program.width, program.height) for a in parsed.actions]
     return program.with_actions(actions)
 
 
@@ -90,9 +88,3 @@ def _within_budget(program: StrokeProgram, budget: int) -> StrokeProgram:
             drawn += 1
         kept.append(action)
     return program.with_actions(kept)
-
-
-def _target(rgb: np.ndarray, window: Window) -> np.ndarray:
-    """The window of the picture at the agent's scale, (canvas, canvas, 3) uint8."""
-    fit = CanvasFit(window.scale, (-window.left * window.scale, -window.top * window.scale))
-    return np.round(warp(rgb, fit, window.canvas) * 255).astype(np.uint8)

@@ -9,8 +9,7 @@ import numpy as np
 
 from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent
-from spiral_cli.parsing.images import CanvasFit, warp
-from spiral_cli.parsing.windows import Window, moved, reaches, tile_plan, waves
+from spiral_cli.parsing.windows import Window, back_in_image, moved, reaches, tile_plan, waves, window_pixels
 from spiral_cli.programs.model import Action, StrokeProgram
 
 MISSING = 0.25  # a window is parsed when it misses ink of a line a quarter of its side long
@@ -39,19 +38,10 @@ def add_missing_strokes(agent: Agent, program: StrokeProgram, target_ink: np.nda
 
 def _parse_windows(agent: Agent, program: StrokeProgram, target_ink: np.ndarray, windows: list[Window],
                    quality: str, seed: int, steps: int | None) -> list[Action]:
-    targets = np.stack([_target(target_ink, w) for w in windows])
+    targets = np.stack([window_pixels(1.0 - target_ink[..., None], w) for w in windows])
     context = [[moved(a, w.to_window, w.scale) for a in program.actions if reaches(a, w)] for w in windows]
     programs, _ = agent.run(targets, judged=True, candidates=SEARCH[quality], seed=seed, context=context, steps=steps)
-    limit = lambda p: (min(max(p[0], 0.0), program.width), min(max(p[1], 0.0), program.height))
     added = []
     for window, parsed in zip(windows, programs):
-        back = lambda p, w=window: limit(w.to_image(p))
-        added += [[moved(a, back, 1 / window.scale) for a in run] for run in parsed.pen_strokes]
+        added += [[back_in_image(a, window, program.width, program.height) for a in run] for run in parsed.pen_strokes]
     return list(program.with_strokes(added).actions)
-
-
-def _target(target_ink: np.ndarray, window: Window) -> np.ndarray:
-    """The window of the target at the agent's scale, (canvas, canvas, 1) uint8 on white."""
-    fit = CanvasFit(window.scale, (-window.left * window.scale, -window.top * window.scale))
-    placed = warp(1.0 - target_ink[..., None], fit, window.canvas)
-    return np.round(placed * 255).astype(np.uint8)

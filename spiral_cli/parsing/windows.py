@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from spiral_cli.parsing.images import CanvasFit, warp
 from spiral_cli.programs.model import Action
 
 OVERLAP = 0.25  # share of a window that its neighbour also covers
@@ -97,3 +98,18 @@ def moved(action: Action, move, factor: float) -> Action:
     """The action with its points moved by `move` and its size times `factor`."""
     return replace(action, start=move(action.start), control=move(action.control), end=move(action.end),
                    size=action.size * factor)
+
+
+def window_pixels(values: np.ndarray, window: Window) -> np.ndarray:
+    """The window of paper-white (H, W, C) values in [0, 1] at the agent's scale, (canvas, canvas, C) uint8."""
+    fit = CanvasFit(window.scale, (-window.left * window.scale, -window.top * window.scale))
+    return np.round(warp(values, fit, window.canvas) * 255).astype(np.uint8)
+
+
+def back_in_image(action: Action, window: Window, width: int, height: int) -> Action:
+    """A window's action moved back onto the image, its points clipped to the image's border."""
+    def place(point):
+        x, y = window.to_image(point)
+        return (min(max(x, 0.0), width), min(max(y, 0.0), height))
+
+    return moved(action, place, 1 / window.scale)

@@ -38,7 +38,7 @@ class TrainConfig:
     d_centering: float = 1.0  # keeps D's mean output over real+fake near 0
     d_updates_per_policy_update: float = 1.0
     # critic updates on the policy's own renders before its reward trains the policy: a fresh
-    # critic's scores are noise, and normalised advantages of noise undo a warm start
+    # critic's scores are noise, and advantages normalised from noise move the policy at random
     d_warmup: int = 200
     replay_batches: int = 20
     warm_start_minutes: float = 0.0  # behaviour cloning of random synthetic programs first
@@ -72,6 +72,10 @@ class TrainConfig:
     @property
     def uses_discriminator(self) -> bool:
         return self.reward.startswith("discriminator")
+
+    def critic_warming_up(self, d_updates: int) -> bool:
+        """The discriminator reward waits for a critic that has seen the policy's renders."""
+        return self.uses_discriminator and d_updates < self.d_warmup
 
     @property
     def paints_in_colour(self) -> bool:

@@ -65,7 +65,7 @@ class PolicyLearner:
             shared.store.free(slots)
             if source == AGENT and updater.discriminator is not None:
                 self.d_version = shared.d_weights.pull(updater.discriminator, self.d_version)
-            if source == AGENT and self._critic_warming_up():
+            if source == AGENT and shared.config.critic_warming_up(shared.d_updates.value):
                 self._count_env_steps(batch)  # its renders only teach the critic
             else:
                 self._learn(batch, source, SOURCES[source])
@@ -94,11 +94,6 @@ class PolicyLearner:
     def _count_env_steps(self, batch) -> None:
         with self.shared.env_steps.get_lock():
             self.shared.env_steps.value += batch["log_prob"].numel()
-
-    def _critic_warming_up(self) -> bool:
-        """The discriminator reward waits for a critic that has seen the policy's renders."""
-        shared = self.shared
-        return shared.config.uses_discriminator and shared.d_updates.value < shared.config.d_warmup
 
     def _replay_search(self, batch) -> None:
         """Keep the searched batch and learn again from recent ones: its labels stay good

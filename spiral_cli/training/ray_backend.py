@@ -339,7 +339,7 @@ class RayTrainer:
             batch = join_slots(slots[: self.slots_per_batch])
             del slots[: self.slots_per_batch]
             try:
-                if source == AGENT and self.critic is not None and self.counts["d_updates"] < self.config.d_warmup:
+                if source == AGENT and self.config.critic_warming_up(self.counts["d_updates"]):
                     self._train_critic(batch, wall_seconds, warming_up=True)  # its renders only teach the critic
                     self.counts["env_steps"] += batch["log_prob"].numel()
                     continue
