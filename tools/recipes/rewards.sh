@@ -37,13 +37,19 @@ sys.exit(json.loads((d / latest / "state.json").read_text())["wall_seconds"] < 6
 # the shared warm start: 30 minutes cloning (the tracer's programs of training images, or synthetic ones)
 # with two actors, as the mnist checkpoint's cloning (20 minutes with one actor on a busy machine
 # left a greedy agent at 0.94 of the empty canvas's error: too weak a start to compare rewards)
-train "$RUNS/warm" 30 "${COMMON[@]}" --actors 2 --reward l2 "${TEACHER[@]}" --warm-start 30 --lr 1e-3
+# A committed warm start (docs/rewards/DATASET-warm, with its card) is used when there is one, so
+# that each reward run fits in a session on any machine.
+WARM=docs/rewards/$DATASET-warm
+if [ ! -e "$WARM/policy.safetensors" ]; then
+  WARM=$RUNS/warm
+  train "$WARM" 30 "${COMMON[@]}" --actors 2 --reward l2 "${TEACHER[@]}" --warm-start 30 --lr 1e-3
+fi
 
 # the same budget for each reward, all from the warm start's weights; a quarter of the batches
 # keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
 for reward in l2 l2-step discriminator discriminator-step; do
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
-  train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --actors 1 --reward "$reward" --init-from "$RUNS/warm" \
+  train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --actors 1 --reward "$reward" --init-from "$WARM" \
     "${TEACHER[@]}" "${PENALTIES[@]}" --imitation 0.25 --lr 3e-4 "${critic[@]}"
 done
 train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind "${TEACHER[@]}" \
