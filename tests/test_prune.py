@@ -61,3 +61,38 @@ def test_strokes_that_only_cross_or_run_apart_are_not_merged():
     program = _program([bar, cross, apart])
     merged, _ = _merged(program, ink(render_program(program)[..., 0]))
     assert len(merged.pen_strokes) == 3
+
+
+def _ended(program, target):
+    from spiral_cli.parsing.extend import absorb_stubs, extend_ends
+
+    painter = Painter(64, 64, "classic/pen")
+    program, render = extend_ends(program, target, ink(render_program(program)[..., 0]), painter)
+    return absorb_stubs(program, target, render, painter)
+
+
+def test_a_stroke_stopping_short_of_its_line_is_carried_to_the_lines_end():
+    target = ink(render_program(_program([[_line((10.0, 32.0), (54.0, 32.0))]]))[..., 0])
+    short = _program([[_line((16.0, 32.0), (48.0, 32.0))]])
+    ended, render = _ended(short, target)
+    (run,) = ended.pen_strokes
+    assert run[0].start[0] < 12.0 and run[-1].end[0] > 52.0
+    assert abs(run[0].start[1] - 32.0) < 0.5 and abs(run[-1].end[1] - 32.0) < 0.5, "along the line, not off it"
+    assert ((render - target) ** 2).sum() < 0.2 * ((ink(render_program(short)[..., 0]) - target) ** 2).sum()
+
+
+def test_a_stub_finishing_a_lines_end_is_absorbed_into_the_line():
+    line, cross = [_line((10.0, 20.0), (54.0, 20.0))], [_line((32.0, 26.0), (32.0, 56.0))]
+    target = ink(render_program(_program([line, cross]))[..., 0])
+    stub = [Action("draw", (53.0, 20.0), (51.0, 18.5), (50.5, 21.0), 1.0, 3.0)]  # a hook over the end
+    parsed = _program([[_line((10.0, 20.0), (50.0, 20.0))], stub, cross])
+    ended, render = _ended(parsed, target)
+    assert len(ended.pen_strokes) == 2
+    assert ((render - target) ** 2).sum() <= 0.01 * (target ** 2).sum()
+
+
+def test_a_separate_short_stroke_is_not_absorbed():
+    line, dot = [_line((10.0, 20.0), (40.0, 20.0))], [_line((52.0, 20.0), (54.0, 20.0))]  # an "i" on its side
+    program = _program([line, dot])
+    ended, _ = _ended(program, ink(render_program(program)[..., 0]))
+    assert len(ended.pen_strokes) == 2

@@ -222,8 +222,9 @@ def test_search_imitation_and_distillation_into_an_unconditional_student(stroke_
     assert sum(r["search_l2_relative"] for r in searched[-10:]) / 10 < 0.5
     env = environment_for(TrainConfig.from_dict(json.loads((teacher / "config.json").read_text())))
     student = tmp_path / "student"
+    # a critic warm-up short enough for a 24-second run on a busy machine
     config = tiny_config(stroke_targets, minutes=0.4, conditional=False, reward="discriminator",
-                         teacher=str(teacher), search_candidates=4, search_fraction=0.7)
+                         teacher=str(teacher), search_candidates=4, search_fraction=0.7, d_warmup=5)
     train(config, student)
     rows = [r for r in policy_rows(student) if r.get("source") == "search"]
     assert len(rows) > 20 and sum(r["search_loss"] for r in rows[-5:]) < 0.8 * sum(r["search_loss"] for r in rows[:5])

@@ -4,8 +4,9 @@ The pipeline, one module per step: `scale` measures the drawing (kind, line widt
 scale); `tracing` traces its centre lines (the classic baseline, and the agent's warm start);
 `windowed` runs the agent window by window (`windows` plans them) over what is still missing;
 `stitch` joins strokes that continue one another; `refine` fits positions and widths at
-native resolution; `prune` drops strokes the render does not need; `merge` makes one stroke
-of two drawn side by side; `tone` draws a pencil's
+native resolution; `extend` carries strokes' ends on to their lines' ends (on a glyph's
+canvas) and drops the stubs that finished them; `prune` drops strokes the render does not
+need; `merge` makes one stroke of two drawn side by side; `tone` draws a pencil's
 strokes in its grey. An image small enough for one window (a 28 px digit, a 64 px glyph) is
 fitted to the agent's canvas whole, as the agent was trained."""
 
@@ -20,6 +21,7 @@ from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
+from spiral_cli.parsing.extend import absorb_stubs, extend_ends
 from spiral_cli.parsing.merge import merge_doubled
 from spiral_cli.parsing.painting import paint_picture
 from spiral_cli.parsing.prune import prune_strokes, stroke_length
@@ -153,6 +155,8 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
         painter = Painter(agent.env.canvas, agent.env.canvas, agent.env.brush)
         for index, target in enumerate(targets):
             program, drawn = best_programs[index], ink(best_renders[index][..., 0])
+            program, drawn = extend_ends(program, ink(target[..., 0]), drawn, painter)
+            program, drawn = absorb_stubs(program, ink(target[..., 0]), drawn, painter)
             if prune:
                 program, drawn = prune_strokes(program, ink(target[..., 0]), drawn, painter)
             best_programs[index], drawn = merge_doubled(program, ink(target[..., 0]), drawn, painter)

@@ -28,13 +28,16 @@ def join_strokes(program: StrokeProgram, reach: float) -> StrokeProgram:
 
 def _ends(runs: list[Run]) -> tuple[np.ndarray, np.ndarray]:
     """(2R, 2) points and outward unit directions: end 2i is run i's start, 2i + 1 its end."""
-    points, directions = [], []
-    for run in runs:
-        for point, inner in ((run[0].start, _inner(run[0], at_start=True)), (run[-1].end, _inner(run[-1], at_start=False))):
-            vector = np.subtract(point, inner)
-            points.append(point)
-            directions.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
-    return np.array(points, float), np.array(directions, float)
+    ends = [outward(run, at_start) for run in runs for at_start in (True, False)]
+    return np.array([p for p, _ in ends], float), np.array([d for _, d in ends], float)
+
+
+def outward(run: Run, at_start: bool) -> tuple[tuple[float, float], np.ndarray]:
+    """One end of a continuous stroke and the unit direction the stroke heads in out of it."""
+    action = run[0] if at_start else run[-1]
+    point = action.start if at_start else action.end
+    vector = np.subtract(point, _inner(action, at_start))
+    return point, vector / max(float(np.linalg.norm(vector)), 1e-9)
 
 
 def _inner(action: Action, at_start: bool) -> tuple[float, float]:
