@@ -239,3 +239,21 @@ def test_faint_strokes_are_drawn_in_the_lines_grey_only_when_that_is_closer():
     kept, _, notes = match_tone(program, black, 0.3)  # a wrong level: black is closer, so it stays
     assert kept is program and "darker" in notes[0]
     assert match_tone(program, black, 0.9) == (program, None, [])  # pen lines: nothing to do
+
+
+@pytest.mark.skipif("omniglot" not in shipped_checkpoints(), reason="the omniglot checkpoint is not shipped")
+def test_a_glyph_one_episode_cannot_finish_gets_a_second_pass():
+    from spiral_cli.painting.painter import ink, render_program
+    from spiral_cli.parsing.parse import load_agent, parse_canvases
+    from spiral_cli.programs.model import Action, StrokeProgram
+
+    bars = [[Action("draw", (12.0 + 10 * i, 12.0), (12.0 + 10 * i, 32.0), (12.0 + 10 * i, 52.0), 1.0, 2.5)]
+            for i in range(5)]  # a comb of five strokes
+    target = render_program(StrokeProgram(64, 64, "classic/pen", "grayscale").with_strokes(bars))[..., :1]
+    agent = load_agent("omniglot")
+    # six actions a pass: at most three strokes (a jump and a draw each) in one pass
+    programs, _ = parse_canvases(agent, target[None], "fast", steps=6)
+    assert len(programs[0].pen_strokes) > 3
+    programs, renders = parse_canvases(agent, target[None], "fast")  # one pass left 0.30 of it undrawn
+    missed = ((ink(renders[0]) - ink(target)) ** 2).sum() / (ink(target) ** 2).sum()
+    assert missed < 0.2 and len(programs[0].pen_strokes) >= 5

@@ -65,6 +65,9 @@ JOIN_REACH = 3.0  # line widths within which continuing strokes are joined
 # px on a 64 px canvas: a glyph that must be resampled is drawn as large as the canvas allows
 # (images.FULL_BOX) with lines at most this wide (chosen on training alphabets and digits)
 GLYPH_LINE = 5.0
+# relative residual on the canvas above which a glyph gets a second pass of the agent (on 180
+# training drawings of every source: residual 0.182 -> 0.145, count error 1.383 -> 1.317)
+SECOND_PASS = 0.2
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
                  seed: int = 0, drawings: list[Drawing] | None = None) -> list[tuple[StrokeProgram, dict]]:
     """Programs (image frame) of images parsed whole on the agent's canvas, with what the
     canvas saw. `fast` is one pass of the agent (sampled close to its most likely actions), a
+    second over what the glyphs it left far from their targets still miss, a
     short fit off the action grid and pruning; `best` keeps, per image, the best of several
     searched rollouts by reconstruction error, then refines its strokes off the grid against
     the renderer. With `drawings` (measured),
@@ -146,6 +150,9 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
         for index in np.nonzero(errors < best_errors)[0]:
             best_programs[index], best_renders[index] = programs[index], renders[index]
         best_errors = np.minimum(best_errors, errors)
+    if draws_lines(agent):
+        best_programs, best_renders = _second_pass(agent, targets, best_programs, best_renders, chosen, steps,
+                                                   seed + chosen.rollouts)
     if refine:
         for index in range(len(targets)):
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
@@ -165,6 +172,26 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
     elif refine:
         best_errors = _errors(best_renders, targets)
     return best_programs, best_renders, best_errors
+
+
+def _second_pass(agent: Agent, targets: np.ndarray, programs: list, renders: np.ndarray, chosen: Quality,
+                 steps: int | None, seed: int) -> tuple[list, np.ndarray]:
+    """The agent again over each glyph it left too far from its target, its first strokes on
+    the canvas, each new stroke drawn only where the renderer says it helps: one episode's
+    actions do not reach every stroke of a many-stroked glyph (a kanji, a sheep)."""
+    empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
+    again = np.flatnonzero(_errors(renders, targets) > SECOND_PASS * np.maximum(empty, 1e-12))
+    if not len(again):
+        return programs, renders
+    greedy = chosen.candidates == 1 and chosen.temperature is None
+    more, canvases = agent.run(targets[again], greedy=greedy, seed=seed, candidates=chosen.candidates, steps=steps,
+                               temperature=chosen.temperature or 1.0, judged=True,
+                               context=[list(programs[i].actions) for i in again])
+    programs, renders = list(programs), renders.copy()
+    for added, canvas, index in zip(more, canvases, again):
+        programs[index] = programs[index].with_actions(programs[index].actions + added.actions)
+        renders[index] = canvas
+    return programs, renders
 
 
 def draws_lines(agent: Agent) -> bool:
