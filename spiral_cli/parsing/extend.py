@@ -2,8 +2,9 @@
 px before the line does (its points sit on a grid, and it learnt to leave the end to a short
 extra stroke), so a straight line comes back as a line and a stub. Each stroke's ends are
 pushed on in the direction the stroke heads, a quarter line width at a time, while the target
-has ink there and the render gets no farther from it. A stub that lies along a stroke's
-end, within the ink of that stroke carried on, is then left out and the end carried over it, when the render stays within a small tolerance."""
+has ink there and the render gets no farther from it. A stub that lies along a stroke's end,
+within the ink of that stroke carried on, is then left out and the end carried over it, when
+the render stays within a small tolerance."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from spiral_cli.painting.calibration import width_of_size
-from spiral_cli.painting.painter import Painter, ink, render_program
-from spiral_cli.parsing.prune import stroke_length
+from spiral_cli.painting.painter import Painter
+from spiral_cli.parsing.prune import ink_error, render_ink, stroke_length
 from spiral_cli.parsing.stitch import outward
 from spiral_cli.programs.model import StrokeProgram
 
@@ -32,15 +33,15 @@ def extend_ends(program: StrokeProgram, target_ink: np.ndarray, render: np.ndarr
     render; target_ink and render (the program's) (H, W) in [0, 1]. The steps are judged on an
     estimate (the render with the new piece of line stamped on), each end's move by libmypaint."""
     runs = [list(run) for run in program.pen_strokes]
-    error, level = _error(render, target_ink), float(render.max())  # the pen's ink
+    error, level = ink_error(render, target_ink), float(render.max())  # the pen's ink
     for index in range(len(runs)):
         for at_start in (True, False):
             run = _carried_on(runs[index], at_start, program.brush, target_ink, render, level)
             if run is runs[index]:
                 continue
             trial = replace(program.with_strokes(runs[:index] + [run] + runs[index + 1:]), grid=None)
-            trial_render = ink(render_program(trial, painter=painter)[..., 0])
-            trial_error = _error(trial_render, target_ink)
+            trial_render = render_ink(trial, painter)
+            trial_error = ink_error(trial_render, target_ink)
             if trial_error <= error:
                 runs[index], program, render, error = run, trial, trial_render, trial_error
     return program, render
@@ -85,14 +86,14 @@ def absorb_stubs(program: StrokeProgram, target_ink: np.ndarray, render: np.ndar
     """The program with each stub beside another stroke's end left out and that end carried
     over it, and the ink of its render."""
     allowed = tolerance * float((target_ink ** 2).sum())
-    error = _error(render, target_ink)
+    error = ink_error(render, target_ink)
     tried: set = set()
     while (stub := _next_stub(program, tried)) is not None:
         tried.add(stub)
         best = None
         for trial in _carried_over(program, stub):
-            trial_render = ink(render_program(trial, painter=painter)[..., 0])
-            trial_error = _error(trial_render, target_ink)
+            trial_render = render_ink(trial, painter)
+            trial_error = ink_error(trial_render, target_ink)
             if best is None or trial_error < best[2]:
                 best = (trial, trial_render, trial_error)
         if best is not None and best[2] <= error + allowed:
@@ -147,6 +148,3 @@ def _moved_end(run: list, at_start: bool, distance: float) -> list:
     moved = replace(action, start=end, control=control) if at_start else replace(action, end=end, control=control)
     return [moved, *run[1:]] if at_start else [*run[:-1], moved]
 
-
-def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
-    return float(((render - target_ink) ** 2).sum())

@@ -11,7 +11,8 @@ from dataclasses import replace
 import numpy as np
 from scipy.spatial import cKDTree
 
-from spiral_cli.painting.painter import Painter, ink, render_program
+from spiral_cli.painting.painter import Painter
+from spiral_cli.parsing.prune import ink_error, render_ink
 from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.programs.polylines import stroke_polylines
 
@@ -28,12 +29,12 @@ def merge_doubled(program: StrokeProgram, target_ink: np.ndarray, render: np.nda
     """The program with each doubled stroke merged into the one it runs along, and the ink of
     its render; target_ink and render (the program's) (H, W) in [0, 1]."""
     allowed = tolerance * float((target_ink ** 2).sum())
-    error = _error(render, target_ink)
+    error = ink_error(render, target_ink)
     tried: set[tuple] = set()
     while (pair := _doubled_pair(program, tried)) is not None:
         tried.add(_key(program, pair[:2]))
         merged, merged_render = _best_merge(program, pair, target_ink, painter)
-        merged_error = _error(merged_render, target_ink)
+        merged_error = ink_error(merged_render, target_ink)
         if merged_error <= error + allowed:
             allowed -= max(merged_error - error, 0.0)  # the tolerance is for the whole drawing
             program, render, error = merged, merged_render, merged_error
@@ -74,8 +75,8 @@ def _best_merge(program: StrokeProgram, pair: tuple, target_ink: np.ndarray, pai
         widened = tuple(replace(a, size=a.size * factor, start=_moved(a.start, dx, dy), control=_moved(a.control, dx, dy),
                                 end=_moved(a.end, dx, dy)) for a in runs[kept])
         trial = program.with_strokes([widened if k == kept else r for k, r in enumerate(runs) if k != dropped])
-        trial_render = ink(render_program(trial, painter=painter)[..., 0])
-        trial_error = _error(trial_render, target_ink)
+        trial_render = render_ink(trial, painter)
+        trial_error = ink_error(trial_render, target_ink)
         if best is None or trial_error < best[2]:
             best = (trial, trial_render, trial_error)
     return best[0], best[1]
@@ -84,6 +85,3 @@ def _best_merge(program: StrokeProgram, pair: tuple, target_ink: np.ndarray, pai
 def _moved(point, dx: float, dy: float) -> tuple[float, float]:
     return (point[0] + dx, point[1] + dy)
 
-
-def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
-    return float(((render - target_ink) ** 2).sum())

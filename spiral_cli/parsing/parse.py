@@ -50,6 +50,11 @@ class Quality:
     # which keeps a policy trained by reinforcement from repeating an action that draws nothing
     temperature: float | None = None
 
+    @property
+    def greedy(self) -> bool:
+        """Each step takes the policy's most likely action."""
+        return self.candidates == 1 and self.temperature is None
+
 
 QUALITIES = {
     "fast": Quality(1, 1, False, 5, True, 0.5),  # temperature chosen on training alphabets
@@ -139,10 +144,9 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
     """Programs, renders and squared errors for canvas-sized targets (N, H, W, C) uint8."""
     chosen = QUALITIES[quality]
     candidates, refine, fit_iterations, prune = chosen.candidates, chosen.grid_refine, chosen.fit_iterations, chosen.prune
-    greedy = candidates == 1 and chosen.temperature is None
     best_programs, best_renders, best_errors = None, None, np.full(len(targets), np.inf)
     for rollout in range(chosen.rollouts):
-        programs, renders = agent.run(targets, greedy=greedy, seed=seed + rollout, candidates=candidates,
+        programs, renders = agent.run(targets, greedy=chosen.greedy, seed=seed + rollout, candidates=candidates,
                                       steps=steps, temperature=chosen.temperature or 1.0)
         errors = _errors(renders, targets)
         if best_programs is None:
@@ -151,8 +155,8 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
             best_programs[index], best_renders[index] = programs[index], renders[index]
         best_errors = np.minimum(best_errors, errors)
     if draws_lines(agent):
-        best_programs, best_renders = _second_pass(agent, targets, best_programs, best_renders, chosen, steps,
-                                                   seed + chosen.rollouts)
+        best_programs, best_renders = _second_pass(agent, targets, best_programs, best_renders, best_errors, chosen,
+                                                   steps, seed + chosen.rollouts)
     if refine:
         for index in range(len(targets)):
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
@@ -161,12 +165,12 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
     if draws_lines(agent):
         painter = Painter(agent.env.canvas, agent.env.canvas, agent.env.brush)
         for index, target in enumerate(targets):
-            program, drawn = best_programs[index], ink(best_renders[index][..., 0])
-            program, drawn = extend_ends(program, ink(target[..., 0]), drawn, painter)
-            program, drawn = absorb_stubs(program, ink(target[..., 0]), drawn, painter)
+            program, drawn, target_ink = best_programs[index], ink(best_renders[index][..., 0]), ink(target[..., 0])
+            program, drawn = extend_ends(program, target_ink, drawn, painter)
+            program, drawn = absorb_stubs(program, target_ink, drawn, painter)
             if prune:
-                program, drawn = prune_strokes(program, ink(target[..., 0]), drawn, painter)
-            best_programs[index], drawn = merge_doubled(program, ink(target[..., 0]), drawn, painter)
+                program, drawn = prune_strokes(program, target_ink, drawn, painter)
+            best_programs[index], drawn = merge_doubled(program, target_ink, drawn, painter)
             best_renders[index] = np.round(255.0 * (1.0 - drawn))[..., None].astype(np.uint8)
         best_errors = _errors(best_renders, targets)
     elif refine:
@@ -174,17 +178,16 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
     return best_programs, best_renders, best_errors
 
 
-def _second_pass(agent: Agent, targets: np.ndarray, programs: list, renders: np.ndarray, chosen: Quality,
-                 steps: int | None, seed: int) -> tuple[list, np.ndarray]:
+def _second_pass(agent: Agent, targets: np.ndarray, programs: list, renders: np.ndarray, errors: np.ndarray,
+                 chosen: Quality, steps: int | None, seed: int) -> tuple[list, np.ndarray]:
     """The agent again over each glyph it left too far from its target, its first strokes on
     the canvas, each new stroke drawn only where the renderer says it helps: one episode's
     actions do not reach every stroke of a many-stroked glyph (a kanji, a sheep)."""
     empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
-    again = np.flatnonzero(_errors(renders, targets) > SECOND_PASS * np.maximum(empty, 1e-12))
+    again = np.flatnonzero(errors > SECOND_PASS * np.maximum(empty, 1e-12))
     if not len(again):
         return programs, renders
-    greedy = chosen.candidates == 1 and chosen.temperature is None
-    more, canvases = agent.run(targets[again], greedy=greedy, seed=seed, candidates=chosen.candidates, steps=steps,
+    more, canvases = agent.run(targets[again], greedy=chosen.greedy, seed=seed, candidates=chosen.candidates, steps=steps,
                                temperature=chosen.temperature or 1.0, judged=True,
                                context=[list(programs[i].actions) for i in again])
     programs, renders = list(programs), renders.copy()

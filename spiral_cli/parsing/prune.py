@@ -17,24 +17,26 @@ def prune_strokes(program: StrokeProgram, target_ink: np.ndarray, render: np.nda
     its render; target_ink and render (the program's, already made) (H, W) in [0, 1];
     `painter` (the program's size and brush) draws the trials."""
     runs = list(program.pen_strokes)
-    error = _error(render, target_ink)
+    error = ink_error(render, target_ink)
     for run in sorted(runs, key=stroke_length):
         if len(runs) == 1:
             break
         fewer = [r for r in runs if r is not run]
         trial = program.with_strokes(fewer)
-        trial_render = _ink(trial, painter)
-        trial_error = _error(trial_render, target_ink)
+        trial_render = render_ink(trial, painter)
+        trial_error = ink_error(trial_render, target_ink)
         if trial_error <= error:
             runs, program, render, error = fewer, trial, trial_render, trial_error
     return program, render
 
 
-def _ink(program: StrokeProgram, painter: Painter) -> np.ndarray:
+def render_ink(program: StrokeProgram, painter: Painter) -> np.ndarray:
+    """The ink (H, W) in [0, 1] of libmypaint's render of the program, drawn by `painter`."""
     return ink(render_program(program, painter=painter)[..., 0])
 
 
-def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
+def ink_error(render: np.ndarray, target_ink: np.ndarray) -> float:
+    """Summed squared ink difference: what each step of the glyph pipeline keeps from rising."""
     return float(((render - target_ink) ** 2).sum())
 
 
