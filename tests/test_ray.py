@@ -23,6 +23,7 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow  # two to three minutes of a Ray cluster on 2 cores: most of the default suite's margin
 def test_ray_backend_learns_and_writes_checkpoints_the_local_backend_resumes(local_ray, stroke_targets, tmp_path):
     run = tmp_path / "run"
     config = tiny_config(stroke_targets, updates=12, warm_start_minutes=0.0)

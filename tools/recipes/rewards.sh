@@ -8,6 +8,8 @@ set -eu
 DATASET=${1:?mnist, omniglot or faces}
 DATA=${DATA:-../shared/data}
 MINUTES=${MINUTES:-60}
+# REWARDS="discriminator" trains only those runs (one per session fits); the curves need them all
+REWARDS=${REWARDS:-l2 l2-step discriminator discriminator-step blind}
 # line art clones the centre-line tracer's programs of training images; faces (colour) clone
 # random synthetic programs, and every reinforced run pays the colour-histogram penalty (paper)
 TEACHER=(--trace 1); PENALTIES=(); BASELINE=(--tracer)
@@ -47,13 +49,15 @@ fi
 
 # the same budget for each reward, all from the warm start's weights; a quarter of the batches
 # keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
-for reward in l2 l2-step discriminator discriminator-step; do
+for reward in $REWARDS; do
+  [ "$reward" = blind ] && continue
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
   train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --actors 1 --reward "$reward" --init-from "$WARM" \
     "${TEACHER[@]}" "${PENALTIES[@]}" --imitation 0.25 --lr 3e-4 "${critic[@]}"
 done
-train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind "${TEACHER[@]}" \
+[[ " $REWARDS " == *" blind "* ]] && train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind "${TEACHER[@]}" \
   "${PENALTIES[@]}" --warm-start 30 --imitation 0.25 --lr 3e-4 --d-centering 0.01
 
+for run in discriminator discriminator-step l2 l2-step blind; do [ -e "$RUNS/$run/latest" ] || exit 0; done
 python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind} --data "$SPEC" \
   --n 200 "${BASELINE[@]}" --plot "docs/rewards-$DATASET.png" --json "docs/rewards-$DATASET.json" --title "$DATASET"
