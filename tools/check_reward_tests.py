@@ -8,6 +8,7 @@ MUTATIONS = [  # (file, the correct code, a broken version)
     ("spiral_cli/training/rewards.py", "return relative[:-1] - relative[1:]", "return relative[1:] - relative[:-1]"),
     ("spiral_cli/training/rewards.py", "rewards[-1] = -relative[-1]", "rewards[-1] = relative[-1]"),
     ("spiral_cli/training/rewards.py", "return scores[1:] - scores[:-1]", "return scores[1:]"),
+    ("spiral_cli/training/rewards.py", "rewards[-1] = _score(", "rewards[-1] = -_score("),
     ("spiral_cli/training/rewards.py", "return (draws & ~previous).float()", "return draws.float()"),
     ("spiral_cli/training/rewards.py", "amax(1) < 0.1)", "amax(1) < 0.01)"),
     ("spiral_cli/training/rewards.py", ".abs().sum(1).mean(-1) / bins", ".abs().sum(1).mean(-1)"),

@@ -5,11 +5,14 @@ that lifts its pen when unsure is far worse greedy), against env steps and again
 every run on one figure.
 
     python tools/reward_curves.py RUN_DIR... --data mnist:../shared/data/mnist [--n 200]
-        [--plot docs/rewards-mnist.png] [--json curves.json] [--title MNIST]
+        [--plot docs/rewards-mnist.png] [--json curves.json] [--title MNIST] [--include OLD.json]
 
 Each run is labelled by its reward (and "blind" for a blind agent) unless --label is given
-once per run. Beside the curves, the empty canvas's error (relative residual 1) and, when
---tracer is given, the classic tracer's on the same images."""
+once per run. When the first run started --init-from a checkpoint, that checkpoint's greedy
+error is drawn as the "warm start" line: where the reward runs began. --include adds the curves of an
+earlier --json (runs measured on another machine, whose run folders are gone). Beside the
+curves, the empty canvas's error (relative residual 1) and, when --tracer is given, the
+classic tracer's on the same images."""
 
 import argparse
 import json
@@ -22,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from spiral_cli.evaluation.reconstruction import evaluate_agent, evaluate_tracer  # noqa: E402
-from spiral_cli.parsing.agent import Agent, load_weights  # noqa: E402
+from spiral_cli.parsing.agent import Agent, load_weights, resolve_checkpoint  # noqa: E402
 from spiral_cli.training.checkpoint import history  # noqa: E402
 
 
@@ -36,14 +39,30 @@ def curve(run_dir: Path, data: str, n: int) -> tuple[str, list[dict]]:
     points = []
     for weights, counters in history(run_dir):
         load_weights(agent.policy, weights)
-        report, _, _ = evaluate_agent(agent, data, n=n, greedy=True)
-        sampled, _, _ = evaluate_agent(agent, data, n=n, greedy=False)  # the episodes the reward trains on
-        points.append({**counters, "l2": report.mean_error, "relative_residual": report.relative_residual,
-                       "strokes": report.strokes_per_image, "sampled_relative_residual": sampled.relative_residual,
-                       "sampled_strokes": sampled.strokes_per_image})
-        print(run_dir.name, counters["env_steps"], f"greedy {report.relative_residual:.4f}",
-              f"sampled {sampled.relative_residual:.4f}", flush=True)
+        points.append(point(agent, data, n, counters))
+        print(run_dir.name, counters["env_steps"], f"greedy {points[-1]['relative_residual']:.4f}",
+              f"sampled {points[-1]['sampled_relative_residual']:.4f}", flush=True)
     return run_label(agent), points
+
+
+def point(agent: Agent, data: str, n: int, counters: dict) -> dict:
+    report, _, _ = evaluate_agent(agent, data, n=n, greedy=True)
+    sampled, _, _ = evaluate_agent(agent, data, n=n, greedy=False)  # the episodes the reward trains on
+    return {**counters, "n": n, "l2": report.mean_error, "relative_residual": report.relative_residual,
+            "strokes": report.strokes_per_image, "sampled_relative_residual": sampled.relative_residual,
+            "sampled_strokes": sampled.strokes_per_image}
+
+
+def measured_baselines(agent: Agent, data: str, n: int, tracer: bool) -> dict:
+    """The warm start the runs began from (greedy) and, when asked, the tracer, on the same images."""
+    baselines = {}
+    if agent.config.init_from:
+        load_weights(agent.policy, resolve_checkpoint(agent.config.init_from)[1])
+        report, _, _ = evaluate_agent(agent, data, n=n, greedy=True)
+        baselines[f"warm start (n = {n})"] = report.relative_residual
+    if tracer:
+        baselines[f"tracer (n = {n})"] = evaluate_tracer(agent.env, data, n)[0].relative_residual
+    return baselines
 
 
 def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
@@ -51,7 +70,8 @@ def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
     for index, (label, points) in enumerate(curves.items()):
         colour = f"C{index}"
         for axis, x in ((axes[0], [p["env_steps"] for p in points]), (axes[1], [p["wall_seconds"] / 60 for p in points])):
-            axis.plot(x, [p["relative_residual"] for p in points], marker="o", color=colour, label=label)
+            axis.plot(x, [p["relative_residual"] for p in points], marker="o", color=colour,
+                      label=f"{label} (n = {points[0]['n']})")
             axis.plot(x, [p["sampled_relative_residual"] for p in points], linestyle=":", color=colour)
     for name, value in baselines.items():
         for axis in axes:
@@ -68,7 +88,9 @@ def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("runs", nargs="*", type=Path)
+    parser.add_argument("--include", action="append", default=[], type=Path,
+                        help="curves of an earlier --json, drawn with these runs")
     parser.add_argument("--data", required=True)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--label", action="append", default=[])
@@ -80,14 +102,18 @@ def main() -> None:
     if args.label and len(args.label) != len(args.runs):
         parser.error("give --label once per run, or not at all")
     torch.set_num_threads(1)
-    curves = {}
+    curves, baselines = {}, {"empty canvas": 1.0}
+    for earlier in args.include:
+        measured = json.loads(earlier.read_text())
+        for label, points in measured["curves"].items():
+            curves[label] = [{"n": measured["n"], **p} for p in points]
+        baselines.update({name if "(n =" in name else f"{name} (n = {measured['n']})": value
+                          for name, value in measured["baselines"].items() if name != "empty canvas"})
     for index, run_dir in enumerate(args.runs):
         label, points = curve(run_dir, args.data, args.n)
         curves[args.label[index] if args.label else f"{label}: {run_dir.name}"] = points
-    baselines = {"empty canvas": 1.0}
-    if args.tracer:
-        agent = Agent.load(args.runs[0])
-        baselines["tracer"] = evaluate_tracer(agent.env, args.data, args.n)[0].relative_residual
+    if args.runs:
+        baselines.update(measured_baselines(Agent.load(args.runs[0]), args.data, args.n, args.tracer))
     if args.json:
         args.json.write_text(json.dumps({"data": args.data, "n": args.n, "baselines": baselines, "curves": curves},
                                         indent=1) + "\n")
