@@ -361,3 +361,19 @@ def test_critic_options_without_a_critic_are_warned_about():
     spectral = TrainConfig(data="mnist:/tmp", gradient_penalty=5.0, model_options={"d_spectral_norm": True})
     assert [w.split(" has")[0] for w in spectral.unused_options()] == ["--gradient-penalty"]
     assert TrainConfig(data="mnist:/tmp", d_centering=0.0).unused_options() == []
+
+
+def test_line_art_runs_get_the_tracer_schedule_for_what_they_are_not_given():
+    from spiral_cli.training.presets import defaults_for
+
+    chosen = defaults_for({"reward": "discriminator"}, "paint", "mnist:DIR", True, 60.0)
+    assert chosen["trace_fraction"] == 1.0 and chosen["warm_start_minutes"] == 30.0
+    assert chosen["search_candidates"] == 8 and chosen["d_centering"] == 0.01 and chosen["brush"] == "classic/pen"
+    # a command with a schedule of its own keeps it whole (a model card's command still reproduces its run)
+    given = {"reward": "l2", "search_candidates": 8, "brush": "classic/pencil"}
+    chosen = defaults_for(given, "paint", "omniglot:FILE", True, 60.0)
+    assert chosen == {"location_input": True, "location_readout": True, "batch_size": 32, "actors": 2,
+                      "learning_rate": 1e-3}  # no critic with l2, no search fraction, no warm start
+    assert defaults_for({}, "paint", "images:DIR", True, 60.0) == {}  # colour: the paper's defaults
+    assert defaults_for({}, "paint", "mnist:DIR", False, 60.0) == {}
+    assert defaults_for({}, "scenes", "scenes:DIR", True, 60.0) == {}

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from spiral_cli.training.config import REWARDS, TrainConfig
+from spiral_cli.training.presets import defaults_for
 
 
 def train(
@@ -32,10 +33,10 @@ def train(
     ),
     blind: bool = typer.Option(False, "--blind", help="The agent does not see intermediate canvases."),
     location_readout: bool = typer.Option(
-        False, "--location-readout", help="Heads after a location also see the canvas features there (beyond the paper)."
+        None, "--location-readout/--no-location-readout", help="Heads after a location also see the canvas features there (beyond the paper)."
     ),
     location_input: bool = typer.Option(
-        False, "--location-input",
+        None, "--location-input/--no-location-input",
         help="The policy also sees its previous action's cells (where the pen is) as input maps (beyond the paper).",
     ),
     input_size: int = typer.Option(None, "--input-size", help="Canvases are pooled to this size before the policy's convs (default 32)."),
@@ -43,17 +44,17 @@ def train(
     d_channels: int = typer.Option(None, "--d-channels", help="Discriminator width: its first conv's channels (default 16)."),
     d_learning_rate: float = typer.Option(TrainConfig.d_learning_rate, "--d-lr", help="Discriminator learning rate (Adam)."),
     gradient_penalty: float = typer.Option(TrainConfig.gradient_penalty, "--gradient-penalty", help="WGAN-GP: weight of the gradient penalty."),
-    d_centering: float = typer.Option(TrainConfig.d_centering, "--d-centering", help="WGAN-GP: weight of the term keeping D's mean output near 0."),
-    actors: int = typer.Option(1, "--actors", help="Actor processes."),
+    d_centering: float = typer.Option(None, "--d-centering", help="WGAN-GP: weight of the term keeping D's mean output near 0 [default: 1; line art 0.01]."),
+    actors: int = typer.Option(None, "--actors", help="Actor processes [default: 1; line art 2]."),
     envs_per_actor: int = typer.Option(16, "--envs-per-actor", help="Environments each actor steps at once."),
     minutes: float = typer.Option(None, "--minutes", help="Wall-clock budget, warm start included [default: 60; with --resume: the run's own]."),
     updates: int = typer.Option(None, "--updates", help="Stop after this many policy updates."),
-    warm_start: float = typer.Option(0.0, "--warm-start", help="Minutes of behaviour cloning on random synthetic programs first."),
+    warm_start: float = typer.Option(None, "--warm-start", help="Minutes of behaviour cloning first (random synthetic programs, or with --trace the tracer's) [default: 0; line art without a schedule: half of --minutes]."),
     search: int = typer.Option(
-        0, "--search", help="Actors try K proposals per step on the real painter; the policy imitates the best."
+        None, "--search", help="Actors try K proposals per step on the real painter; the policy imitates the best [default: 0; line art without a schedule: 8]."
     ),
     search_fraction: float = typer.Option(
-        1.0, "--search-fraction", help="With --search: share of episodes searched; the rest is reinforcement."
+        None, "--search-fraction", help="With --search: share of episodes searched; the rest is reinforcement [default: 1; line art without a schedule: 0.5]."
     ),
     search_refine: bool = typer.Option(
         False, "--search-refine",
@@ -75,15 +76,15 @@ def train(
         None, "--teacher", help="A conditional checkpoint whose searched programs the agent imitates (distillation)."
     ),
     imitation: float = typer.Option(
-        0.0, "--imitation", help="Share of batches that keep cloning synthetic programs after the warm start."
+        None, "--imitation", help="Share of batches that keep cloning after the warm start [default: 0; line art without a schedule: 0.25]."
     ),
     trace: float = typer.Option(
-        0.0, "--trace",
+        None, "--trace",
         help="Share of cloning batches (warm start and --imitation) on training images labelled by the centerline "
-             "tracer instead of random synthetic programs (grayscale paint data).",
+             "tracer instead of random synthetic programs (grayscale paint data) [default: 0; line art without a schedule: 1].",
     ),
     human: float = typer.Option(
-        0.0, "--human",
+        None, "--human",
         help="Share of cloning batches (warm start and --imitation) on people's own strokes: the stroke programs of "
              "--data strokes:DIR (spiral dataset strokes), each drawn with a random pen and shift.",
     ),
@@ -95,10 +96,10 @@ def train(
     canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
     grid: int = typer.Option(None, "--grid", help="Action grid (default 32; scenes 16)."),
     steps: int = typer.Option(None, "--steps", help="Episode length N (default 20; scenes 10)."),
-    learning_rate: float = typer.Option(3e-4, "--lr", help="Policy learning rate."),
+    learning_rate: float = typer.Option(None, "--lr", help="Policy learning rate [default: 3e-4; line art 1e-3]."),
     entropy_cost: float = typer.Option(0.01, "--entropy", help="Entropy bonus coefficient."),
     discount: float = typer.Option(0.99, "--discount", help="Discount factor."),
-    batch_size: int = typer.Option(64, "--batch-size", help="Trajectories per update."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Trajectories per update [default: 64; line art 32]."),
     stroke_penalty: float = typer.Option(0.0, "--stroke-penalty", help="Penalty per pen-down sequence started."),
     ink_penalty: float = typer.Option(0.0, "--ink-penalty", help="Penalty for a final canvas without ink."),
     color_penalty: float = typer.Option(0.0, "--color-penalty", help="Weight of the colour-histogram EMD penalty."),
@@ -109,7 +110,9 @@ def train(
                                  "(for learning curves: tools/reward_curves.py)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Train an agent: actors paint, a discriminator critiques, a learner updates the policy."""
+    """Train an agent: actors paint, a discriminator critiques, a learner updates the policy.
+
+    A conditional agent for grayscale line art (mnist, omniglot or strokes data) gets, for each option not given: --brush classic/pen --location-input --location-readout --actors 2 --batch-size 32 --lr 1e-3, --d-centering 0.01 with a discriminator reward, and when no schedule is given (--warm-start, --trace, --human, --imitation, --search, --search-fraction, --init-from, --teacher): --warm-start (half of --minutes) --trace 1 --imitation 0.25 --search 8 --search-fraction 0.5. Other runs get the defaults shown."""
     from spiral_cli.training.trainer import train as run_training
 
     command = shlex.join(["spiral", *sys.argv[1:]])
@@ -120,22 +123,34 @@ def train(
         summary = run_training(None, resume, resume=True, overrides=overrides, command=command,
                                backend=backend, address=address, learner_device=learner_device)
     else:
-        env_options = {k: v for k, v in dict(brush=brush, canvas=canvas, grid=grid, episode_length=steps).items() if v is not None}
+        minutes = 60.0 if minutes is None else minutes
+        given = dict(
+            brush=brush, location_input=location_input, location_readout=location_readout, actors=actors,
+            batch_size=batch_size, learning_rate=learning_rate, d_centering=d_centering, warm_start_minutes=warm_start,
+            imitation_fraction=imitation, trace_fraction=trace, search_candidates=search, search_fraction=search_fraction,
+            human_fraction=human, init_from=init_from, teacher=teacher, reward=reward,
+        )
+        chosen = defaults_for(given, env, data, conditional, minutes)
+        if chosen:
+            typer.echo("line-art defaults (options not given): "
+                       + ", ".join(f"{name}={value}" for name, value in chosen.items()), err=True)
+        settings = {k: v for k, v in {**given, **chosen}.items() if v is not None}
+        env_options = {k: v for k, v in dict(brush=settings.pop("brush", None), canvas=canvas, grid=grid,
+                                             episode_length=steps).items() if v is not None}
         model_options = {k: v for k, v in dict(
-            blind=blind, d_spectral_norm=spectral_norm, d_channels=d_channels, residual_input=residual_input and conditional, input_size=input_size,
-            location_readout=location_readout, location_input=location_input,
+            blind=blind, d_spectral_norm=spectral_norm, d_channels=d_channels, residual_input=residual_input and conditional,
+            input_size=input_size, location_readout=settings.pop("location_readout", False),
+            location_input=settings.pop("location_input", False),
         ).items() if v}
         config = TrainConfig(
-            env=env, data=data, conditional=conditional, reward=reward, model=model, model_options=model_options,
-            env_options=env_options, actors=actors, envs_per_actor=envs_per_actor, minutes=60.0 if minutes is None else minutes,
-            updates=updates, warm_start_minutes=warm_start, imitation_fraction=imitation, trace_fraction=trace,
-            human_fraction=human, human_strokes=human_strokes,
-            search_candidates=search,
-            search_fraction=search_fraction, search_refine=search_refine, search_replay=search_replay, dagger=dagger, teacher=teacher, init_from=init_from, learning_rate=learning_rate,
-            entropy_cost=entropy_cost, discount=discount, batch_size=batch_size,
+            env=env, data=data, conditional=conditional, model=model, model_options=model_options,
+            env_options=env_options, envs_per_actor=envs_per_actor, minutes=minutes, updates=updates,
+            human_strokes=human_strokes, search_refine=search_refine, search_replay=search_replay, dagger=dagger,
+            entropy_cost=entropy_cost, discount=discount,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
-            d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate, gradient_penalty=gradient_penalty,
-            d_centering=d_centering, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,
+            d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate,
+            gradient_penalty=gradient_penalty, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,
+            **settings,
         )
         for warning in config.unused_options():
             typer.echo(f"warning: {warning}", err=True)
