@@ -377,3 +377,13 @@ def test_line_art_runs_get_the_tracer_schedule_for_what_they_are_not_given():
     assert defaults_for({}, "paint", "images:DIR", True, 60.0) == {}  # colour: the paper's defaults
     assert defaults_for({}, "paint", "mnist:DIR", False, 60.0) == {}
     assert defaults_for({}, "scenes", "scenes:DIR", True, 60.0) == {}
+
+
+def test_the_warm_start_clones_at_its_own_learning_rate(stroke_targets, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(stroke_targets, minutes=0.4, warm_start_minutes=0.2, learning_rate=3e-4,
+                      warm_start_learning_rate=1e-3), run)
+    rates = {(r["source"], r["learning_rate"]) for r in policy_rows(run)}
+    assert ("synthetic", 1e-3) in rates and ("agent", 3e-4) in rates and ("agent", 1e-3) not in rates
+    with pytest.raises(UsageError, match="--warm-start-lr needs --warm-start"):
+        tiny_config(stroke_targets, warm_start_learning_rate=1e-3).validate()

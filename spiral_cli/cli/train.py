@@ -97,6 +97,8 @@ def train(
     grid: int = typer.Option(None, "--grid", help="Action grid (default 32; scenes 16)."),
     steps: int = typer.Option(None, "--steps", help="Episode length N (default 20; scenes 10)."),
     learning_rate: float = typer.Option(None, "--lr", help="Policy learning rate [default: 3e-4; line art 1e-3]."),
+    warm_start_learning_rate: float = typer.Option(
+        None, "--warm-start-lr", help="Policy learning rate while cloning in the warm start [default: --lr]."),
     entropy_cost: float = typer.Option(0.01, "--entropy", help="Entropy bonus coefficient."),
     discount: float = typer.Option(0.99, "--discount", help="Discount factor."),
     batch_size: int = typer.Option(None, "--batch-size", help="Trajectories per update [default: 64; line art 32]."),
@@ -146,7 +148,7 @@ def train(
             env=env, data=data, conditional=conditional, model=model, model_options=model_options,
             env_options=env_options, envs_per_actor=envs_per_actor, minutes=minutes, updates=updates,
             human_strokes=human_strokes, search_refine=search_refine, search_replay=search_replay, dagger=dagger,
-            entropy_cost=entropy_cost, discount=discount,
+            entropy_cost=entropy_cost, warm_start_learning_rate=warm_start_learning_rate, discount=discount,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate,
             gradient_penalty=gradient_penalty, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,

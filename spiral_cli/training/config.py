@@ -27,6 +27,7 @@ class TrainConfig:
     envs_per_actor: int = 16
     batch_size: int = 64  # trajectories per policy update (and per D update)
     learning_rate: float = 3e-4
+    warm_start_learning_rate: float | None = None  # while cloning in the warm start; None: learning_rate
     entropy_cost: float = 0.01
     value_cost: float = 0.5
     discount: float = 0.99
@@ -72,6 +73,12 @@ class TrainConfig:
     @property
     def uses_discriminator(self) -> bool:
         return self.reward.startswith("discriminator")
+
+    def learning_rate_in(self, warm_start: bool) -> float:
+        """Cloning a teacher stands a faster rate than reinforcement's noisy gradients."""
+        if warm_start and self.warm_start_learning_rate is not None:
+            return self.warm_start_learning_rate
+        return self.learning_rate
 
     def critic_warming_up(self, d_updates: int) -> bool:
         """The discriminator reward waits for a critic that has seen the policy's renders."""
@@ -160,6 +167,8 @@ class TrainConfig:
             raise UsageError("--search and the stroke penalty are for the paint environment")
         if self.data and (self.env == "scenes") != (self.data.startswith("scenes:")):
             raise UsageError("--env scenes trains on --data scenes:DIR, and scenes data need --env scenes")
+        if self.warm_start_learning_rate is not None and self.warm_start_minutes <= 0:
+            raise UsageError("--warm-start-lr needs --warm-start MIN")
         if self.d_warmup < 0:
             raise UsageError("--d-warmup must be at least 0")
         if self.actors < 1:

@@ -78,7 +78,10 @@ class PolicyLearner:
     def _learn(self, batch, source: int, name: str) -> None:
         """One update; publish the weights and report. Env steps count only fresh batches."""
         shared = self.shared
+        rate = shared.config.learning_rate_in(shared.phase.value != REINFORCE)
+        self.updater.set_learning_rate(rate)
         metrics = self.updater.learn(batch, source)
+        metrics["learning_rate"] = rate
         shared.policy_weights.publish(self.updater.policy)
         with shared.policy_updates.get_lock():
             shared.policy_updates.value += 1
@@ -153,6 +156,10 @@ class PolicyUpdater:
         population member after exploit and explore) may have been given another."""
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.learning_rate
+
+    def set_learning_rate(self, rate: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = rate
 
     def learn(self, batch, source: int) -> dict:
         """One update on a batch of slots from one source: clone a teacher's actions

@@ -87,6 +87,8 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     config, checkpoint = prepare_run(config, run_dir, resume, overrides)
     if backend == "ray" and config.human_fraction:  # before any data is read or the command logged
         raise UsageError("--human runs on the local backend (--backend ray does not clone people's strokes yet)")
+    if backend == "ray" and config.warm_start_learning_rate is not None:
+        raise UsageError("--warm-start-lr runs on the local backend (--backend ray keeps one learning rate)")
     if command:
         with open(run_dir / "commands.txt", "a") as log:
             log.write(command + "\n")
