@@ -154,8 +154,7 @@ class PolicyUpdater:
     def use_configured_learning_rate(self) -> None:
         """A restored optimizer keeps the learning rate it was saved with; a resumed run (or a
         population member after exploit and explore) may have been given another."""
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.config.learning_rate
+        self.set_learning_rate(self.config.learning_rate)
 
     def set_learning_rate(self, rate: float) -> None:
         for group in self.optimizer.param_groups:
