@@ -79,11 +79,14 @@ def relative_residual_of(agent, targets) -> float:
 
 
 def test_tiny_problem_l2_drops_within_a_minute(stroke_targets, tmp_path):
-    """18 s of warm start on synthetic programs, then reinforcement with the l2 reward
-    (a quarter of the batches still cloning synthetic programs)."""
+    """18 s of warm start on synthetic programs at its own learning rate, then reinforcement
+    with the l2 reward at another (a quarter of the batches still cloning synthetic programs)."""
     run = tmp_path / "run"
-    config = tiny_config(stroke_targets, minutes=1.0, warm_start_minutes=0.3, imitation_fraction=0.25)
+    config = tiny_config(stroke_targets, minutes=1.0, warm_start_minutes=0.3, imitation_fraction=0.25,
+                         warm_start_learning_rate=1e-3, learning_rate=5e-4)
     summary = train(config, run)
+    rates = {(r["source"], r["learning_rate"]) for r in policy_rows(run)}
+    assert ("synthetic", 1e-3) in rates and ("agent", 5e-4) in rates and ("agent", 1e-3) not in rates
     cloning = [r["bc_loss"] for r in policy_rows(run) if "bc_loss" in r]
     assert len(cloning) > 20 and sum(cloning[-10:]) < sum(cloning[:10]) * 0.7
     rows = [r for r in policy_rows(run) if "l2_relative" in r]
@@ -117,7 +120,8 @@ def test_resume_continues_the_run(stroke_targets, tmp_path):
 
 def test_killed_actor_is_restarted(stroke_targets, tmp_path):
     run = tmp_path / "run"
-    config, _ = prepare_run(tiny_config(stroke_targets, minutes=0.75), run, resume=False)
+    # one actor: every update after the kill comes from its replacement
+    config, _ = prepare_run(tiny_config(stroke_targets, updates=25, actors=1), run, resume=False)
     data = torch.from_numpy(load_dataset(config.data, "train", 16).images).share_memory_()
     trainer = Trainer(config, environment_for(config), data, run, None, {}, None)
     thread = threading.Thread(target=trainer.run)
@@ -382,11 +386,6 @@ def test_line_art_runs_get_the_tracer_schedule_for_what_they_are_not_given():
     assert defaults_for({}, "scenes", "scenes:DIR", True, 60.0) == {}
 
 
-def test_the_warm_start_clones_at_its_own_learning_rate(stroke_targets, tmp_path):
-    run = tmp_path / "run"
-    train(tiny_config(stroke_targets, minutes=0.4, warm_start_minutes=0.2, learning_rate=3e-4,
-                      warm_start_learning_rate=1e-3), run)
-    rates = {(r["source"], r["learning_rate"]) for r in policy_rows(run)}
-    assert ("synthetic", 1e-3) in rates and ("agent", 3e-4) in rates and ("agent", 1e-3) not in rates
+def test_a_warm_start_learning_rate_needs_a_warm_start(stroke_targets):
     with pytest.raises(UsageError, match="--warm-start-lr needs --warm-start"):
         tiny_config(stroke_targets, warm_start_learning_rate=1e-3).validate()
