@@ -370,12 +370,9 @@ def test_critic_options_without_a_critic_are_warned_about():
 def test_line_art_runs_get_the_tracer_schedule_for_what_they_are_not_given():
     from spiral_cli.training.presets import defaults_for
 
-    chosen = defaults_for({}, "paint", "mnist:DIR", True, 60.0)
-    assert chosen["trace_fraction"] == 1.0 and chosen["warm_start_minutes"] == 24.0
-    assert chosen["warm_start_learning_rate"] == 1e-3 and chosen["learning_rate"] == 3e-4
-    assert chosen["reward"] == "discriminator-step" and chosen["d_centering"] == 0.01
-    assert chosen["brush"] == "classic/pen" and "search_candidates" not in chosen
-    assert "reward" not in defaults_for({"reward": "l2"}, "paint", "mnist:DIR", True, 60.0)
+    chosen = defaults_for({"reward": "discriminator"}, "paint", "mnist:DIR", True, 60.0)
+    assert chosen["trace_fraction"] == 1.0 and chosen["warm_start_minutes"] == 30.0
+    assert chosen["search_candidates"] == 8 and chosen["d_centering"] == 0.01 and chosen["brush"] == "classic/pen"
     # a command with a schedule of its own keeps it whole (a model card's command still reproduces its run)
     given = {"reward": "l2", "search_candidates": 8, "brush": "classic/pencil"}
     chosen = defaults_for(given, "paint", "omniglot:FILE", True, 60.0)

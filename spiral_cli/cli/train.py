@@ -25,7 +25,7 @@ def train(
     pbt: int = typer.Option(0, "--pbt", help="Population-based training with this many members (Ray Tune)."),
     pbt_round: float = typer.Option(None, "--pbt-round", help="PBT: minutes between exploit/explore steps (default: a quarter of --minutes)."),
     conditional: bool = typer.Option(True, "--conditional/--unconditional", help="Reconstruct targets, or draw freely."),
-    reward: str = typer.Option(None, "--reward", help=f"One of: {', '.join(REWARDS)} [default: discriminator; line art discriminator-step]."),
+    reward: str = typer.Option("discriminator", "--reward", help=f"One of: {', '.join(REWARDS)}."),
     model: str = typer.Option("default", "--model", help="Network size: default (fast on CPU) or paper."),
     residual_input: bool = typer.Option(
         False, "--residual-input/--no-residual-input",
@@ -114,7 +114,7 @@ def train(
 ) -> None:
     """Train an agent: actors paint, a discriminator critiques, a learner updates the policy.
 
-    A conditional agent for grayscale line art (mnist, omniglot or strokes data) gets, for each option not given: --brush classic/pen --location-input --location-readout --actors 2 --batch-size 32 --lr 1e-3, --d-centering 0.01 with a discriminator reward, and when no schedule is given (--warm-start, --trace, --human, --imitation, --search, --search-fraction, --init-from, --teacher): --warm-start (40% of --minutes) --warm-start-lr 1e-3 --trace 1, then --reward discriminator-step --lr 3e-4 --imitation 0.25. Other runs get the defaults shown."""
+    A conditional agent for grayscale line art (mnist, omniglot or strokes data) gets, for each option not given: --brush classic/pen --location-input --location-readout --actors 2 --batch-size 32 --lr 1e-3, --d-centering 0.01 with a discriminator reward, and when no schedule is given (--warm-start, --trace, --human, --imitation, --search, --search-fraction, --init-from, --teacher): --warm-start (half of --minutes) --trace 1 --imitation 0.25 --search 8 --search-fraction 0.5. Other runs get the defaults shown."""
     from spiral_cli.training.trainer import train as run_training
 
     command = shlex.join(["spiral", *sys.argv[1:]])
@@ -131,7 +131,6 @@ def train(
             batch_size=batch_size, learning_rate=learning_rate, d_centering=d_centering, warm_start_minutes=warm_start,
             imitation_fraction=imitation, trace_fraction=trace, search_candidates=search, search_fraction=search_fraction,
             human_fraction=human, init_from=init_from, teacher=teacher, reward=reward,
-            warm_start_learning_rate=warm_start_learning_rate,
         )
         chosen = defaults_for(given, env, data, conditional, minutes)
         if chosen:
@@ -149,7 +148,7 @@ def train(
             env=env, data=data, conditional=conditional, model=model, model_options=model_options,
             env_options=env_options, envs_per_actor=envs_per_actor, minutes=minutes, updates=updates,
             human_strokes=human_strokes, search_refine=search_refine, search_replay=search_replay, dagger=dagger,
-            entropy_cost=entropy_cost, discount=discount,
+            entropy_cost=entropy_cost, warm_start_learning_rate=warm_start_learning_rate, discount=discount,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate,
             gradient_penalty=gradient_penalty, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,

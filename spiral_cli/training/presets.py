@@ -2,11 +2,9 @@
 defaults (the paper's). A conditional agent for grayscale line art gets a pen, location
 maps and a batch size that suit line drawings on 2 cores and, when the command names no
 schedule of its own (no warm start, teacher, cloning or search option), the schedule that
-trains one within its budget: the first 40% cloning the centre-line tracer's programs of
-the training images at a learning rate of 1e-3, then reinforced with the per-step
-discriminator reward at 3e-4, a quarter of the batches still cloning the tracer (the
-reward comparison of docs/rewards-mnist.png: discriminator-step lowered a warm start's
-error most, at 3e-4; searching half the episodes at 1e-3 after the warm start raised it)."""
+trains one within its budget: the first half cloning the centre-line tracer's programs of
+the training images, then half the episodes searched (expert iteration) and half
+reinforced with the reward, a quarter of the batches still cloning the tracer."""
 
 from __future__ import annotations
 
@@ -15,11 +13,10 @@ from spiral_cli.training.config import TrainConfig
 LINE_ART = dict(brush="classic/pen", location_input=True, location_readout=True, batch_size=32, actors=2,
                 learning_rate=1e-3)
 CRITIC = dict(d_centering=0.01)  # tools/critic_probe.py: with 1 the critic's ranking depended on the seed
-SCHEDULE = dict(trace_fraction=1.0, imitation_fraction=0.25, reward="discriminator-step",
-                warm_start_learning_rate=1e-3, learning_rate=3e-4)
+SCHEDULE = dict(trace_fraction=1.0, imitation_fraction=0.25, search_candidates=8, search_fraction=0.5)
 SCHEDULE_OPTIONS = ("warm_start_minutes", "trace_fraction", "human_fraction", "imitation_fraction",
                     "search_candidates", "search_fraction", "init_from", "teacher")
-WARM_START_SHARE = 0.4  # of the budget: the tracer's clone stopped improving after 25 of 60 minutes
+WARM_START_SHARE = 0.5  # of the budget
 
 
 def is_line_art_run(env: str, data: str | None, conditional: bool) -> bool:
@@ -34,8 +31,8 @@ def defaults_for(given: dict, env: str, data: str | None, conditional: bool, min
     if not is_line_art_run(env, data, conditional):
         return {}
     chosen = dict(LINE_ART)
+    if (given.get("reward") or TrainConfig.reward).startswith("discriminator"):
+        chosen.update(CRITIC)
     if all(given.get(name) is None for name in SCHEDULE_OPTIONS):
         chosen.update(SCHEDULE, warm_start_minutes=WARM_START_SHARE * minutes)
-    if (given.get("reward") or chosen.get("reward") or TrainConfig.reward).startswith("discriminator"):
-        chosen.update(CRITIC)
     return {name: value for name, value in chosen.items() if given.get(name) is None}
