@@ -162,6 +162,7 @@ def test_missing_opengl_gives_one_clear_line(tmp_path):
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.slow  # a minute of MuJoCo cloning; CI's 15 minutes
 def test_scenes_agent_learns_by_cloning_and_parses_with_its_checkpoint(tmp_path):
     """Half a minute of behaviour cloning on random scenes: the loss falls, the checkpoint
     loads, and parse returns scene programs with it."""

@@ -78,6 +78,7 @@ def relative_residual_of(agent, targets) -> float:
     return score(finals, targets, programs, 1.0).relative_residual
 
 
+@pytest.mark.slow  # a minute; CI's 15 minutes keep the tiny discriminator run, which also learns from a warm start
 def test_tiny_problem_l2_drops_within_a_minute(stroke_targets, tmp_path):
     """18 s of warm start on synthetic programs at its own learning rate, then reinforcement
     with the l2 reward at another (a quarter of the batches still cloning synthetic programs)."""
