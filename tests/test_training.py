@@ -117,6 +117,10 @@ def test_resume_continues_the_run(stroke_targets, tmp_path):
     recorded = history(run)  # --history: every checkpoint's policy kept for learning curves
     assert len(recorded) == 2 and recorded[0][1]["env_steps"] < recorded[1][1]["env_steps"]
     assert load_file(str(recorded[1][0])).keys() == load_file(str(latest_checkpoint(run) / "policy.safetensors")).keys()
+    # each checkpoint scored greedily on the validation split; the best one kept for parsing
+    errors = [counters["validation"]["relative_residual"] for _, counters in recorded]
+    kept = json.loads((run / "best" / "state.json").read_text())["validation"]
+    assert kept["images"] > 10 and kept["relative_residual"] == min(errors)
 
 
 def test_killed_actor_is_restarted(stroke_targets, tmp_path):

@@ -1,4 +1,4 @@
-"""Copy a training run's latest weights into checkpoints/NAME with a model card.
+"""Copy a training run's best weights (on the validation split, else its latest) into checkpoints/NAME with a model card.
 
     python tools/ship_checkpoint.py RUN_DIR NAME --data mnist:../shared/data/mnist [--n 1000] [--search 16]
     python tools/ship_checkpoint.py --rescore NAME --data mnist:../shared/data/mnist
@@ -21,6 +21,7 @@ from spiral_cli.export.raster import image_grid, png_bytes
 from spiral_cli.cli.evaluate import comparison_sheet
 from spiral_cli.parsing.agent import Agent
 from spiral_cli.training.checkpoint import latest_checkpoint, read_state
+from spiral_cli.training.selection import best_checkpoint
 from spiral_cli.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ def main() -> None:
         return rescore(args.name, args.data, args.n)
     out = ROOT / "checkpoints" / args.name
     out.mkdir(parents=True, exist_ok=True)
-    checkpoint = latest_checkpoint(args.run_dir)
+    checkpoint = best_checkpoint(args.run_dir) or latest_checkpoint(args.run_dir)  # chosen on the validation split
     shutil.copy(args.run_dir / "config.json", out / "config.json")
     shutil.copy(checkpoint / "policy.safetensors", out / "policy.safetensors")
     if not json.loads((args.run_dir / "config.json").read_text())["conditional"]:

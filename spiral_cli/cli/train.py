@@ -110,6 +110,10 @@ def train(
     checkpoint_minutes: float = typer.Option(3.0, "--checkpoint-minutes", help="Minutes between checkpoints."),
     history: bool = typer.Option(False, "--history", help="Keep every checkpoint's policy in RUN_DIR/history "
                                  "(for learning curves: tools/reward_curves.py)."),
+    select_images: int = typer.Option(
+        TrainConfig.select_images, "--select", help="Validation images each checkpoint's greedy agent is scored on; "
+        "the best checkpoint is kept in RUN_DIR/best, which parse and eval load (conditional paint runs on data "
+        "with a validation split; 0: off)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train an agent: actors paint, a discriminator critiques, a learner updates the policy.
@@ -151,7 +155,8 @@ def train(
             entropy_cost=entropy_cost, warm_start_learning_rate=warm_start_learning_rate, discount=discount,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate,
-            gradient_penalty=gradient_penalty, checkpoint_minutes=checkpoint_minutes, history=history, seed=seed,
+            gradient_penalty=gradient_penalty, checkpoint_minutes=checkpoint_minutes, history=history,
+            select_images=select_images, seed=seed,
             **settings,
         )
         for warning in config.unused_options():

@@ -82,12 +82,12 @@ def true_strokes(data: str, n: int) -> list | None:
 
 
 def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bool = False, seed: int = 0,
-                   candidates: int = 1, quality: str | None = None, workers: int = 1):
+                   candidates: int = 1, quality: str | None = None, workers: int = 1, split: str = "test"):
     """Run the agent (with best-of-`candidates` search when > 1, or as `spiral parse
-    --quality` does when given) on the first n test images of `data`; returns the report,
+    --quality` does when given) on the first n images of `data`'s `split`; returns the report,
     targets and finals. With workers > 1 the batches are shared among that many processes,
     each with its own copy of the agent."""
-    targets = load_dataset(data, "test", agent.env.canvas, agent.env.color, limit=n).images
+    targets = load_dataset(data, split, agent.env.canvas, agent.env.color, limit=n).images
     tasks = [(targets[offset : offset + batch], seed + offset) for offset in range(0, len(targets), batch)]
     method = (greedy, candidates, quality)
     start = time.perf_counter()
@@ -101,7 +101,8 @@ def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bo
     programs = [program for batch_programs, _ in outcomes for program in batch_programs]
     finals = np.concatenate([batch_finals for _, batch_finals in outcomes])
     seconds = time.perf_counter() - start
-    return score(finals, targets, programs, seconds, truth=true_strokes(data, n)), targets, finals
+    truth = true_strokes(data, n) if split == "test" else None
+    return score(finals, targets, programs, seconds, truth=truth), targets, finals
 
 
 def evaluate_tracer(env, data: str, n: int = 1000):

@@ -17,6 +17,7 @@ from spiral_cli.parsing.search import ink, search_step
 from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.training.checkpoint import latest_checkpoint
 from spiral_cli.training.config import TrainConfig
+from spiral_cli.training.selection import best_checkpoint
 from spiral_cli.training.setup import build_discriminator, build_policy, environment_for
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "checkpoints"
@@ -30,13 +31,14 @@ def shipped_checkpoints() -> list[str]:
 
 
 def resolve_checkpoint(name_or_path: str | Path) -> tuple[Path, Path]:
-    """(config.json, policy.safetensors) of a run dir, a checkpoint dir or a shipped name."""
+    """(config.json, policy.safetensors) of a run dir (its best checkpoint on the validation
+    split when it kept one, else its latest), a checkpoint dir or a shipped name."""
     path = Path(name_or_path)
     if not path.exists() and (SHIPPED / str(name_or_path)).is_dir():
         path = SHIPPED / str(name_or_path)
     if not path.is_dir():
         raise UsageError(f"no shipped checkpoint named {name_or_path!r} and no such directory")
-    weights_dir = latest_checkpoint(path) or path
+    weights_dir = best_checkpoint(path) or latest_checkpoint(path) or path
     for config_dir in (path, path.parent):
         if (config_dir / "config.json").is_file() and (weights_dir / "policy.safetensors").is_file():
             return config_dir / "config.json", weights_dir / "policy.safetensors"

@@ -106,7 +106,7 @@ def record_history(run_dir: Path, checkpoint: Path, state: dict) -> Path:
     folder.mkdir(exist_ok=True)
     stem = folder / f"policy-{state['env_steps']:012d}"
     shutil.copy(checkpoint / "policy.safetensors", stem.with_suffix(".safetensors"))
-    counters = {k: state[k] for k in ("updates", "env_steps", "wall_seconds", "phase")}
+    counters = {k: state[k] for k in ("updates", "env_steps", "wall_seconds", "phase", "validation") if k in state}
     write_output(stem.with_suffix(".json"), json.dumps(counters).encode())
     return stem
 

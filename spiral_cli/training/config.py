@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from spiral_cli.data.datasets import data_kind
 from spiral_cli.errors import UsageError
+from spiral_cli.training.selection import selects
 
 REWARDS = ("discriminator", "discriminator-step", "l2", "l2-step")
 
@@ -61,6 +62,7 @@ class TrainConfig:
     updates: int | None = None
     checkpoint_minutes: float = 3.0
     history: bool = False  # keep the policy of every checkpoint in RUN_DIR/history (learning curves)
+    select_images: int = 200  # validation images each checkpoint is scored on; the best is kept (0: off)
     seed: int = 0
 
     @property
@@ -95,6 +97,9 @@ class TrainConfig:
         without colour targets; without a batch the policy's own samples fill (all cloning, or
         search after the warm start), no reward counts."""
         warnings = self._unused_critic_options()
+        if self.select_images != TrainConfig.select_images and self.select_images and not selects(self):
+            warnings.append("--select has no effect: checkpoints are chosen on a validation split for conditional "
+                            "paint runs on mnist:, omniglot: or images: data")
         if self.color_penalty and not (self.paints_in_colour and self.conditional):
             warnings.append("--color-penalty has no effect: it compares colour renders with colour targets, "
                             "and this run has " + ("a grayscale canvas" if self.conditional else "no targets"))
@@ -171,6 +176,8 @@ class TrainConfig:
             raise UsageError("--warm-start-lr needs --warm-start MIN")
         if self.d_warmup < 0:
             raise UsageError("--d-warmup must be at least 0")
+        if self.select_images < 0:
+            raise UsageError("--select must be at least 0")
         if self.actors < 1:
             raise UsageError("--actors must be at least 1")
 

@@ -30,6 +30,7 @@ from spiral_cli.training.checkpoint import (
     save_state,
 )
 from spiral_cli.training.monitor import Monitor
+from spiral_cli.training.selection import select
 from spiral_cli.training.setup import (
     REINFORCE, WARM_START, budget_spent, build_discriminator, build_policy, phase_at,
 )
@@ -266,7 +267,11 @@ class RayTrainer:
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "metrics": {k: v for k, v in self.monitor.latest.items() if isinstance(v, (int, float))},
         }
-        return commit_checkpoint(self.run_dir, partial, state)
+        final = commit_checkpoint(self.run_dir, partial, state)
+        selected = select(self.config, self.run_dir, final)
+        if selected:
+            self.monitor.event(selected)
+        return final
 
     def _learner_states(self) -> tuple[dict, dict | None]:
         policy = self.ray.get(self.learner.state.remote())

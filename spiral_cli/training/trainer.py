@@ -26,6 +26,7 @@ from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.discriminator_learner import discriminator_learner_main
 from spiral_cli.training.monitor import Monitor
 from spiral_cli.training.policy_learner import policy_learner_main
+from spiral_cli.training.selection import select
 from spiral_cli.training.setup import (
     REINFORCE, WARM_START, Shared, budget_spent, build_discriminator, build_policy, environment_for, phase_at,
 )
@@ -228,8 +229,11 @@ class Trainer:
             "metrics": {k: v for k, v in self.monitor.latest.items() if isinstance(v, (int, float))},
         }
         final = commit_checkpoint(self.run_dir, partial, state)
+        selected = select(self.config, self.run_dir, final)
+        if selected:
+            self.monitor.event(selected)
         if self.config.history:
-            record_history(self.run_dir, final, state)
+            record_history(self.run_dir, final, read_state(final))
         return final
 
     # --- main loop -----------------------------------------------------------------------
