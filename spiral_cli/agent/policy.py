@@ -222,13 +222,16 @@ class Policy(nn.Module):
         head = self.heads[index]
         return head(state, maps) if isinstance(head, LocationHead) else head(state)
 
-    def sample(self, state, maps, greedy: bool = False, temperature: float = 1.0):
-        """Sample every component in order; returns actions and the total log-probability."""
+    def sample(self, state, maps, greedy: bool = False, temperature: float = 1.0, noise=None):
+        """Sample every component in order; returns actions and the total log-probability.
+        `noise` (a RowNoise) draws each row from its own random stream instead of torch's."""
         actions, log_prob = {}, torch.zeros(state.shape[0], device=state.device)
         for index, component in enumerate(self.components):
             logits = self._logits(index, state, maps)
             if greedy:
                 value = logits.argmax(-1)
+            elif noise is not None:
+                value = noise.sample(logits, temperature)
             else:
                 value = torch.multinomial(F.softmax(logits / temperature, -1), 1)[:, 0]
             log_prob = log_prob + F.log_softmax(logits, -1).gather(1, value[:, None])[:, 0]

@@ -11,6 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from spiral_cli.agent import Policy
+from spiral_cli.agent.noise import RowNoise
 from spiral_cli.envs import make_vector_env
 from spiral_cli.errors import UsageError
 from spiral_cli.parsing.search import ink, search_step
@@ -81,7 +82,7 @@ class Agent:
         `context` holds per target the actions already on its canvas. Returns the
         programs and the final canvases."""
         n = len(targets) if targets is not None else count
-        torch.manual_seed(seed)
+        noise = RowNoise.for_targets(targets, seed, n)  # an image's strokes do not depend on its batch
         env = self.env if steps is None else replace(self.env, episode_length=steps)
         envs = make_vector_env(self.config.env, n, env)
         observation, _ = envs.reset(seed=seed, options={"context": context} if context else None)
@@ -92,9 +93,9 @@ class Agent:
         for _ in range(env.episode_length):
             core, maps, state = self.policy.step(canvas, target, previous, state)
             if target_ink is not None:
-                actions = search_step(self.policy, envs, core, maps, target_ink, candidates)
+                actions = search_step(self.policy, envs, core, maps, target_ink, candidates, noise=noise)
             else:
-                actions, _ = self.policy.sample(core, maps, greedy=greedy, temperature=temperature)
+                actions, _ = self.policy.sample(core, maps, greedy=greedy, temperature=temperature, noise=noise)
             observation, *_ = envs.step({k: v.numpy() for k, v in actions.items()})
             canvas, previous = torch.from_numpy(observation["canvas"]), actions
         return envs.programs, observation["canvas"]

@@ -27,11 +27,11 @@ STROKE_COST = 0.01  # a stroke must remove 1% of the empty canvas's error to be 
 
 @torch.no_grad()
 def propose(policy: Policy, core: torch.Tensor, maps: dict, candidates: int,
-            temperature: float = 1.0) -> dict[str, torch.Tensor]:
+            temperature: float = 1.0, noise=None) -> dict[str, torch.Tensor]:
     """(B, 2K) actions: the greedy action and K - 1 samples, then the same K with the pen lifted."""
     batch = core.shape[0]
     repeated = {size: m.repeat_interleave(candidates, 0) for size, m in maps.items()}
-    sampled, _ = policy.sample(core.repeat_interleave(candidates, 0), repeated, temperature=temperature)
+    sampled, _ = policy.sample(core.repeat_interleave(candidates, 0), repeated, temperature=temperature, noise=noise)
     greedy, _ = policy.sample(core, maps, greedy=True)
     proposals = {k: v.view(batch, candidates).clone() for k, v in sampled.items()}
     for name, value in greedy.items():
@@ -99,9 +99,10 @@ def _alternatives(values: torch.Tensor, component) -> torch.Tensor:
 
 
 def search_step(policy: Policy, envs, core, maps, target_ink: np.ndarray, candidates: int,
-                temperature: float = 1.0, stroke_cost: float = STROKE_COST, refined: bool = False):
-    """The actions of one searched step, (B,) per component; `refined`: then refine them."""
-    proposals = propose(policy, core, maps, candidates, temperature)
+                temperature: float = 1.0, stroke_cost: float = STROKE_COST, refined: bool = False, noise=None):
+    """The actions of one searched step, (B,) per component; `refined`: then refine them.
+    `noise`: a RowNoise for the sampled proposals (else torch's random stream)."""
+    proposals = propose(policy, core, maps, candidates, temperature, noise)
     if envs.steps_taken == 0:
         proposals["flag"].zero_()
     actions = choose(envs, proposals, target_ink, stroke_cost)
