@@ -20,7 +20,7 @@ class RowNoise:
         """Seeded by each target's pixels (and `seed`), or by its row for unconditional samples."""
         if targets is None:
             return cls([seed * 100_003 + row for row in range(count)])
-        return cls([_content_seed(target, seed) for target in targets])
+        return cls([content_seed(target, seed) for target in targets])
 
     def sample(self, logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
         """(B,) classes from softmax(logits / temperature) by the Gumbel-max trick; logits may
@@ -31,6 +31,7 @@ class RowNoise:
         return (F.log_softmax(logits / temperature, -1) + gumbel).argmax(-1)
 
 
-def _content_seed(target: np.ndarray, seed: int) -> int:
+def content_seed(target: np.ndarray, seed: int) -> int:
+    """A seed for one image: a hash of its pixels keyed by `seed` (the same image, the same seed)."""
     digest = hashlib.blake2b(np.ascontiguousarray(target).tobytes(), digest_size=8, key=str(seed).encode())
     return int.from_bytes(digest.digest(), "little") >> 1

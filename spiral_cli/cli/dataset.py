@@ -81,3 +81,37 @@ def strokes(
                       highlight=False)
     console.print(f"{len(programs)} programs ({int(programs.test.sum())} held out) in {path} "
                   f"({time.monotonic() - started:.0f} s)", highlight=False)
+
+
+@app.command("paintings")
+def paintings(
+    out_dir: Path = typer.Argument(..., metavar="OUT_DIR", help="Folder for paintings.npz (and its parts)."),
+    data: str = typer.Option(..., "--data", help="Colour pictures: images:DIR (its training split)."),
+    brush: str = typer.Option("classic/pen", "--brush", help="Brush of the programs (train with the same one)."),
+    candidates: int = typer.Option(64, "--candidates", help="Random strokes the search tries per step."),
+    n: int = typer.Option(None, "--n", help="Only the first N training pictures."),
+    workers: int = typer.Option(len(os.sched_getaffinity(0)), "--workers", help="Parallel processes."),
+) -> None:
+    """COLOUR PICTURES WITH PROGRAMS: a greedy stroke search paints each training picture in one
+    20-step episode (the teacher a colour agent clones). Parts already written are kept, so an
+    interrupted run finishes where it stopped."""
+    from spiral_cli.data.paintings import make_paintings
+    from spiral_cli.envs.paint import PaintConfig
+    from spiral_cli.painting.brushes import brush_path
+
+    if candidates < 1 or workers < 1 or (n is not None and n < 1):
+        raise UsageError("--candidates, --workers and --n must be at least 1")
+    if not data.startswith("images:"):
+        raise UsageError("--data must be colour pictures: images:DIR")
+    brush_path(brush)  # an unknown brush fails here, before the work
+    config = PaintConfig(brush=brush, color=True)
+    console = Console(stderr=True)
+    started = time.monotonic()
+    with Progress(TextColumn("searching programs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        bar = progress.add_task("paintings", total=None)
+        made = make_paintings(data, out_dir, config, candidates, workers, n,
+                              on_progress=lambda done: progress.advance(bar, done))
+    seconds = time.monotonic() - started
+    console.print(f"{len(made)} pictures in {out_dir}/paintings.npz ({seconds:.0f} s): mean squared error "
+                  f"{made.errors.mean():.4f} per pixel at {config.canvas} px", highlight=False)

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from spiral_cli.data.datasets import load_dataset
+from spiral_cli.data.paintings import load_paintings, make_paintings
+from spiral_cli.envs.paint import PaintConfig
+from spiral_cli.errors import UsageError
+from spiral_cli.tracing.colour_search import paint_episode
+from spiral_cli.tracing.episodes import render_episodes
+
+
+def picture(seed: int = 0, side: int = 64) -> np.ndarray:
+    """A coloured ground with a disc and a band of other colours, (side, side, 3) uint8."""
+    rng = np.random.default_rng(seed)
+    ys, xs = np.mgrid[:side, :side]
+    image = np.empty((side, side, 3), np.uint8)
+    image[:] = rng.integers(0, 256, 3)
+    image[(ys - side * 0.4) ** 2 + (xs - side * 0.6) ** 2 < (side * 0.2) ** 2] = rng.integers(0, 256, 3)
+    image[np.abs(ys - xs) < side * 0.08] = rng.integers(0, 256, 3)
+    return image
+
+
+def squared_error(a: np.ndarray, b: np.ndarray) -> float:
+    return float((((a.astype(np.float32) - b.astype(np.float32)) / 255.0) ** 2).mean())
+
+
+def test_the_colour_search_paints_a_picture_far_closer_than_its_mean_colour():
+    config = PaintConfig(color=True, brush="classic/pen")
+    target = picture()
+    episode = paint_episode(target, config, candidates=16)
+    assert len(episode) == config.episode_length and any(step["flag"] == 1 for step in episode)
+    _, finals = render_episodes([episode], config)  # the real painter, as training replays it
+    flat = np.broadcast_to(target.reshape(-1, 3).mean(0), target.shape)
+    assert squared_error(finals[0], target) < 0.5 * squared_error(flat, target)  # 20 strokes: 0.44 of it here
+    assert paint_episode(target, config, candidates=16) == episode  # the same picture, the same program
+
+
+def test_painting_programs_are_made_once_and_an_interrupted_run_resumes(tmp_path):
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for index in range(40):
+        Image.fromarray(picture(index, 32)).save(folder / f"{index:03d}.png")
+    config = PaintConfig(color=True, brush="classic/pen", canvas=32, grid=16, episode_length=4)
+    made = make_paintings(f"images:{folder}", tmp_path / "out", config, candidates=4, workers=1)
+    training = load_dataset(f"images:{folder}", "train", 32, True).images  # held-out pictures stay out
+    assert np.array_equal(made.images, training) and made.actions["flag"].shape == (len(training), 4)
+    assert (made.errors > 0).all()
+    _, finals = render_episodes([[{k: int(v[0, t]) for k, v in made.actions.items()} for t in range(4)]], config)
+    assert squared_error(finals[0], made.images[0]) == pytest.approx(made.errors[0], rel=1e-5)
+    parts = sorted((tmp_path / "out" / "parts").iterdir())
+    parts[0].unlink()  # as if the run had been killed before this part
+    stamps = {p: p.stat().st_mtime_ns for p in parts[1:]}
+    again = make_paintings(f"images:{folder}", tmp_path / "out", config, candidates=4, workers=1)
+    assert all(p.stat().st_mtime_ns == stamp for p, stamp in stamps.items())  # kept, not searched again
+    loaded = load_paintings(tmp_path / "out")
+    for name, values in made.actions.items():
+        assert np.array_equal(values, again.actions[name]) and np.array_equal(values, loaded.actions[name])
+    (tmp_path / "out" / "paintings.npz").write_bytes(b"not a zip")
+    with pytest.raises(UsageError, match="not a paintings file"):
+        load_paintings(tmp_path / "out")
