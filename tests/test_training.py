@@ -285,6 +285,32 @@ def test_trace_warm_start_clones_the_tracers_programs_for_training_images(stroke
     assert sum(r["trace_l2_relative"] for r in rows) / len(rows) < 0.6, "the labels redraw the targets"
 
 
+def test_a_colour_warm_start_clones_the_colour_searchs_paintings(tmp_path):
+    from spiral_cli.data.paintings import make_paintings
+    from tests.test_colour_search import picture
+
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for index in range(24):
+        Image.fromarray(picture(index, 16)).save(folder / f"{index:03d}.png")
+    env_options = {**TINY_ENV, "color": True}
+    make_paintings(f"images:{folder}", tmp_path / "paintings", PaintConfig(**env_options), candidates=4)
+    config = tiny_config(folder, env_options=env_options, updates=40, warm_start_minutes=100, trace_fraction=1.0,
+                         paintings=str(tmp_path / "paintings"))
+    train(config, tmp_path / "run")
+    rows = policy_rows(tmp_path / "run")
+    assert rows and all(r["source"] == "trace" for r in rows)
+    losses = [r["trace_loss"] for r in rows]
+    assert sum(losses[-5:]) < 0.8 * sum(losses[:5])
+    assert sum(r["trace_l2_relative"] for r in rows) / len(rows) < 0.8, "the labels repaint the pictures"
+    with pytest.raises(UsageError, match="--paintings"):
+        tiny_config(folder, env_options=env_options, trace_fraction=1.0).validate()
+    with pytest.raises(UsageError, match="made with classic/pen"):
+        train(tiny_config(folder, env_options={**env_options, "brush": "classic/brush"}, updates=1,
+                          warm_start_minutes=100, trace_fraction=1.0, paintings=str(tmp_path / "paintings")),
+              tmp_path / "other")
+
+
 def test_dagger_executes_the_policys_own_actions_and_labels_them_with_the_search(stroke_targets):
     from types import SimpleNamespace
 

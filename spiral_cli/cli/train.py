@@ -92,6 +92,10 @@ def train(
         None, "--human-strokes", metavar="DIR",
         help="Folder of spiral dataset strokes for --human (default: --data, when it is strokes:DIR).",
     ),
+    paintings: Path = typer.Option(
+        None, "--paintings", metavar="DIR",
+        help="Folder of spiral dataset paintings: on colour --data, what --trace F clones (the colour search's "
+             "programs of the training pictures)."),
     brush: str = typer.Option(None, "--brush", help="Painting brush (default classic/dry_brush)."),
     canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
     grid: int = typer.Option(None, "--grid", help="Action grid (default 32; scenes 16)."),
@@ -151,7 +155,8 @@ def train(
         config = TrainConfig(
             env=env, data=data, conditional=conditional, model=model, model_options=model_options,
             env_options=env_options, envs_per_actor=envs_per_actor, minutes=minutes, updates=updates,
-            human_strokes=human_strokes, search_refine=search_refine, search_replay=search_replay, dagger=dagger,
+            human_strokes=human_strokes, paintings=None if paintings is None else str(paintings),
+            search_refine=search_refine, search_replay=search_replay, dagger=dagger,
             entropy_cost=entropy_cost, warm_start_learning_rate=warm_start_learning_rate, discount=discount,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate,

@@ -142,10 +142,17 @@ def fill_with_synthetic(envs, shared: Shared, slot: int, rng) -> None:
 
 
 def fill_with_trace(envs, shared: Shared, slot: int, rng) -> None:
-    """Training images with the centerline tracer's programs for them as labels."""
+    """Training images with the centerline tracer's programs for them as labels (colour
+    pictures: the colour search's, made beforehand by spiral dataset paintings)."""
     store, steps = shared.store, shared.store.steps
-    target = shared.data[torch.from_numpy(rng.integers(len(shared.data), size=envs.num_envs))]
-    episodes = trace_episodes(target.numpy(), shared.env_config)
+    if shared.paintings is not None:
+        chosen = torch.from_numpy(rng.integers(len(shared.paintings["images"]), size=envs.num_envs))
+        target = shared.paintings["images"][chosen]
+        actions = {k: v[chosen] for k, v in shared.paintings.items() if k != "images"}
+        episodes = [[{k: int(v[b, t]) for k, v in actions.items()} for t in range(steps)] for b in range(envs.num_envs)]
+    else:
+        target = shared.data[torch.from_numpy(rng.integers(len(shared.data), size=envs.num_envs))]
+        episodes = trace_episodes(target.numpy(), shared.env_config)
     store.canvas[slot, steps] = _execute(envs, episodes, steps, store.canvas[slot])
     for name in episodes[0][0]:
         store.actions[name][slot] = torch.from_numpy(np.array([[e[t][name] for e in episodes] for t in range(steps)]))

@@ -58,6 +58,7 @@ class TrainConfig:
     trace_fraction: float = 0.0  # share of cloning batches on traced training images instead of random programs
     human_fraction: float = 0.0  # share of cloning batches on people's stroke programs
     human_strokes: str | None = None  # strokes:DIR of those programs (default: --data, when it is strokes:DIR)
+    paintings: str | None = None  # folder of `spiral dataset paintings`: what --trace clones on colour data
     minutes: float | None = 60.0
     updates: int | None = None
     checkpoint_minutes: float = 3.0
@@ -157,8 +158,11 @@ class TrainConfig:
         if not 0.0 <= self.trace_fraction <= 1.0:
             raise UsageError("--trace must be in [0, 1]")
         if self.trace_fraction and not (self.env == "paint" and self.conditional and self.data
-                                        and not self.paints_in_colour):
-            raise UsageError("--trace needs a conditional agent in the paint environment on grayscale --data")
+                                        and (not self.paints_in_colour or self.paintings)):
+            raise UsageError("--trace needs a conditional agent in the paint environment on grayscale --data, "
+                             "or on colour --data with --paintings DIR")
+        if self.paintings and not (self.trace_fraction and self.paints_in_colour):
+            raise UsageError("--paintings is what --trace F clones on colour --data: give both, on colour data")
         if not 0.0 <= self.human_fraction <= 1.0 or self.human_fraction + self.trace_fraction > 1.0:
             raise UsageError("--human must be in [0, 1], and --human plus --trace at most 1")
         if self.human_fraction and not (self.env == "paint" and self.conditional and self.human_programs):

@@ -63,7 +63,7 @@ class RolloutWorker:
         self.rng = np.random.default_rng(seed)
         self.slot = SimpleNamespace(  # what the actor functions read of the local runtime's Shared
             config=config, env_config=env_config, phase=SimpleNamespace(value=WARM_START),
-            data=None if data is None else torch.from_numpy(np.array(data)),
+            data=None if data is None else torch.from_numpy(np.array(data)), paintings=None,  # local backend only
             store=RolloutStore(1, env_config.episode_length, config.envs_per_actor, shape, components),
         )
 

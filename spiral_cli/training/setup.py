@@ -34,6 +34,7 @@ class Shared:
     replay: ReplayStore | None
     data: torch.Tensor | None  # training images (N, H, W, C) uint8
     programs: dict | None  # people's stroke programs (--human): component -> (N, T) int64
+    paintings: dict | None  # --paintings: "images" (N, H, W, 3) uint8 and component -> (N, T) int64
     stop: Flag
     phase: object  # WARM_START or REINFORCE, lock-free: actors read it
     policy_updates: object

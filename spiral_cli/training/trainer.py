@@ -88,6 +88,8 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     config, checkpoint = prepare_run(config, run_dir, resume, overrides)
     if backend == "ray" and config.human_fraction:  # before any data is read or the command logged
         raise UsageError("--human runs on the local backend (--backend ray does not clone people's strokes yet)")
+    if backend == "ray" and config.paintings:
+        raise UsageError("--paintings runs on the local backend (--backend ray does not clone them yet)")
     if backend == "ray" and config.warm_start_learning_rate is not None:
         raise UsageError("--warm-start-lr runs on the local backend (--backend ray keeps one learning rate)")
     if command:
@@ -104,11 +106,24 @@ def train(config: TrainConfig | None, run_dir: Path, resume: bool = False, overr
     if config.human_fraction:
         programs = {k: torch.from_numpy(v.astype("int64")).share_memory_()
                     for k, v in load_stroke_programs(config.human_programs, "train").actions.items()}
+    paintings = teacher_paintings(config, env) if config.paintings else None
     if backend == "ray":
         from spiral_cli.training.ray_backend import RayTrainer
 
         return RayTrainer(config, env, data, run_dir, checkpoint, prior, console, initial, address, learner_device).run()
-    return Trainer(config, env, data, run_dir, checkpoint, prior, console, initial, programs).run()
+    return Trainer(config, env, data, run_dir, checkpoint, prior, console, initial, programs, paintings).run()
+
+
+def teacher_paintings(config: TrainConfig, env) -> dict:
+    """The colour search's programs of --paintings, checked against this run's pen and canvas."""
+    from spiral_cli.data.paintings import load_paintings
+
+    made = load_paintings(Path(config.paintings))
+    if made.brush != env.brush or made.images.shape[1:] != env.image_shape:
+        raise UsageError(f"--paintings {config.paintings}: made with {made.brush} at {made.images.shape[1]} px, "
+                         f"but this run paints with {env.brush} at {env.canvas} px")
+    tensors = {"images": made.images, **{k: v.astype("int64") for k, v in made.actions.items()}}
+    return {k: torch.from_numpy(v).share_memory_() for k, v in tensors.items()}
 
 
 def initial_weights(config: TrainConfig, env) -> dict:
@@ -129,7 +144,8 @@ BACKENDS = ("local", "ray")
 
 
 class Trainer:
-    def __init__(self, config, env, data, run_dir, checkpoint, prior, console, initial_weights=None, programs=None):
+    def __init__(self, config, env, data, run_dir, checkpoint, prior, console, initial_weights=None, programs=None,
+                 paintings=None):
         self.config, self.env, self.run_dir = config, env, run_dir
         self.context = mp.get_context("spawn")  # libmypaint's OpenMP and torch do not survive fork
         ctx = self.context
@@ -151,6 +167,7 @@ class Trainer:
             config=config, env_config=env, components=components, image_shape=shape,
             store=RolloutStore(slots, env.episode_length, config.envs_per_actor, shape, components),
             policy_weights=SharedWeights(policy, ctx), d_weights=d_weights, replay=replay, data=data, programs=programs,
+            paintings=paintings,
             stop=Flag(ctx), phase=ctx.RawValue("i", self._phase(self.prior_wall)),
             policy_updates=ctx.Value("q", int(prior.get("updates", 0))),
             env_steps=ctx.Value("q", int(prior.get("env_steps", 0))),
