@@ -59,3 +59,20 @@ def test_painting_programs_are_made_once_and_an_interrupted_run_resumes(tmp_path
     (tmp_path / "out" / "paintings.npz").write_bytes(b"not a zip")
     with pytest.raises(UsageError, match="not a paintings file"):
         load_paintings(tmp_path / "out")
+
+
+def test_spiral_eval_measures_the_colour_search_beside_the_baselines_without_a_checkpoint(tmp_path):
+    import json
+
+    from tests.conftest import run_spiral
+
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for index in range(30):
+        Image.fromarray(picture(index, 48)).save(folder / f"{index:03d}.png")
+    result = run_spiral("eval", "--data", f"images:{folder}", "--tracer", "--paint", "32:8", "--n", "2",
+                        "--workers", "1", "--json", str(tmp_path / "eval.json"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "eval.json").read_text())["colour_search"][0]
+    assert report["pictures"] == 2 and report["side"] == 32 and 0 < report["strokes_drawn"] <= 8
+    assert report["mean_squared_error"] < 0.6 * report["mean_colour_error"]

@@ -25,7 +25,8 @@ def evaluate(
     search: int = typer.Option(0, "--search", help="Also report best-of-K search with K proposals per step."),
     best: bool = typer.Option(False, "--best", help="Also report what spiral parse (or draw) --quality best does."),
     tracer: bool = typer.Option(
-        False, "--tracer", help="Also report the centerline tracer (the teacher of spiral train --trace), grayscale paint only."
+        False, "--tracer", help="Also report the teacher of spiral train --trace: the centerline tracer (grayscale), "
+        "or for pictures (images:DIR with --paint) the colour stroke search, which needs no --checkpoint."
     ),
     styles: bool = typer.Option(False, "--styles", help="strokes: instead, the test drawings' true strokes redrawn from 1 to 10 px and with pen, pencil, ink and dry brush, each parsed (default quality) beside --method trace."),
     json_path: str = typer.Option(None, "--json", help="Write the report as JSON here."),
@@ -48,8 +49,11 @@ def evaluate(
         return _evaluate_styles(data, checkpoint, n, json_path)
     if data.startswith("lineart:"):
         return _evaluate_lineart(data, method, checkpoint, quality, n, max(1, workers), seed, json_path, sheet)
+    if checkpoint is None and tracer and data.startswith("images:"):
+        return _evaluate_painting(None, data, paint, n, seed, json_path, sheet, True, max(1, workers))
     if checkpoint is None:
-        raise UsageError("--checkpoint is needed for this data (only lineart: picks one per image)")
+        raise UsageError("--checkpoint is needed for this data (only lineart: picks one per image, and "
+                         "images: --tracer paints with the colour search alone)")
     agent = Agent.load(checkpoint)
     if agent.config.env == "scenes":
         from spiral_cli.cli.evaluate_scenes import evaluate_scenes
@@ -58,10 +62,10 @@ def evaluate(
                                max(1, workers))
     if not agent.config.conditional:
         return _evaluate_unconditional(agent, checkpoint, data, n, seed, best, json_path, sheet)
-    if tracer and agent.env.color:
-        raise UsageError("--tracer traces grayscale images: this checkpoint paints in colour")
     if agent.env.color and agent.config.env == "paint" and data.startswith("images:"):
-        return _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet)
+        return _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, tracer, max(1, workers))
+    if tracer and agent.env.color:
+        raise UsageError("--tracer: a colour checkpoint's teacher is measured on images:DIR pictures")
     reports = {}
     reports["agent"], targets, finals = evaluate_agent(agent, data, n=n, greedy=greedy, seed=seed)
     reports["parse fast"], _, finals = evaluate_agent(agent, data, n=n, seed=seed, quality="fast",
@@ -90,30 +94,41 @@ def evaluate(
         write_output(sheet, png_bytes(comparison_sheet(targets, finals)))
 
 
-def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet) -> None:
+def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, search=False, workers=1) -> None:
+    """The agent's paintings (when a checkpoint is given) and, with `search`, the colour
+    search's, beside the mosaic and mean-colour baselines on the same pictures."""
     from pathlib import Path
 
-    from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, painted, parse_budgets
+    from spiral_cli.evaluation.painting import (
+        evaluate_painting, evaluate_search, held_out_pictures, painted, parse_budgets,
+    )
 
     budgets = parse_budgets(paint)
     largest = max(side for side, _ in budgets)  # the sheet shows every budget at the largest size
     reports, rows = [], []
     for side, strokes in budgets:
         pictures = held_out_pictures(Path(data.split(":", 1)[1]), n, side)
-        report, programs = evaluate_painting(checkpoint, pictures, strokes, seed)
-        reports.append(report)
-        rows.append([_upscaled(painted(p), largest) for p in programs[:8]] if sheet else [])
-    table = Table(title=f"spiral eval {checkpoint} on {data} (test, n={reports[0].pictures}): mean squared error per pixel, RGB in [0, 1]")
-    for column in ("side px", "strokes", "painting", "4 x 4 mosaic", "mean colour", "strokes drawn", "s per picture"):
+        if checkpoint is not None:
+            report, programs = evaluate_painting(checkpoint, pictures, strokes, seed)
+            reports.append(("agent", report))
+            rows.append([_upscaled(painted(p), largest) for p in programs[:8]] if sheet else [])
+        if search:
+            reports.append(("colour search", evaluate_search(pictures, strokes, workers=workers)))
+    table = Table(title=f"spiral eval {checkpoint or '(no checkpoint)'} on {data} (test, n={reports[0][1].pictures}): "
+                        "mean squared error per pixel, RGB in [0, 1]")
+    for column in ("method", "side px", "strokes", "painting", "4 x 4 mosaic", "mean colour", "strokes drawn",
+                   "s per picture"):
         table.add_column(column, justify="right")
-    for r in reports:
-        table.add_row(str(r.side), str(r.strokes), f"{r.mean_squared_error:.4f}", f"{r.mosaic_error:.4f}",
+    for method, r in reports:
+        table.add_row(method, str(r.side), str(r.strokes), f"{r.mean_squared_error:.4f}", f"{r.mosaic_error:.4f}",
                       f"{r.mean_colour_error:.4f}", f"{r.strokes_drawn:.1f}", f"{r.seconds_per_picture:.2f}")
     Console().print(table)
     if json_path:
-        payload = {"checkpoint": str(checkpoint), "data": data, "painting": [r.to_dict() for r in reports]}
+        payload = {"checkpoint": None if checkpoint is None else str(checkpoint), "data": data,
+                   "painting": [r.to_dict() for method, r in reports if method == "agent"],
+                   "colour_search": [r.to_dict() for method, r in reports if method == "colour search"]}
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
-    if sheet:  # the pictures, then one row per budget
+    if sheet and rows:  # the pictures, then one row per budget
         originals = [_upscaled(p, largest) for p in held_out_pictures(Path(data.split(":", 1)[1]), 8, largest)]
         cells = [*originals[: len(rows[0])], *[p for row in rows for p in row]]
         write_output(sheet, png_bytes(image_grid(cells, columns=len(rows[0]))))

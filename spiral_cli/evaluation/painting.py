@@ -82,6 +82,45 @@ def evaluate_painting(checkpoint: str, pictures: list[np.ndarray], strokes: int,
     return report, [r.program for r in results]
 
 
+def evaluate_search(pictures: list[np.ndarray], strokes: int, brush: str = "classic/pen",
+                    candidates: int | None = None, workers: int = 1) -> PaintingReport:
+    """The colour stroke search (the teacher of colour agents, `spiral dataset paintings`)
+    painting each picture on a canvas of its own size in `strokes` steps, on the real painter."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    from spiral_cli.envs.paint import PaintConfig
+    from spiral_cli.tracing.colour_search import CANDIDATES
+
+    config = PaintConfig(canvas=pictures[0].shape[0], color=True, brush=brush, episode_length=strokes)
+    targets = [np.round(p * 255).astype(np.uint8) for p in pictures]
+    search = partial(_searched, config=config, candidates=candidates or CANDIDATES)
+    start = time.perf_counter()
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(search, targets))
+    else:
+        results = [search(t) for t in targets]
+    seconds = time.perf_counter() - start
+    return PaintingReport(
+        side=config.canvas, strokes=strokes, pictures=len(pictures),
+        mean_squared_error=float(np.mean([squared_error(render, p) for (render, _), p in zip(results, pictures)])),
+        mosaic_error=float(np.mean([squared_error(mosaic(p), p) for p in pictures])),
+        mean_colour_error=float(np.mean([squared_error(p.reshape(-1, 3).mean(0), p) for p in pictures])),
+        strokes_drawn=float(np.mean([drawn for _, drawn in results])),
+        seconds_per_picture=seconds / len(pictures),
+    )
+
+
+def _searched(target: np.ndarray, config, candidates: int) -> tuple[np.ndarray, int]:
+    from spiral_cli.tracing.colour_search import paint_episode
+    from spiral_cli.tracing.episodes import render_episodes
+
+    episode = paint_episode(target, config, candidates)
+    _, finals = render_episodes([episode], config)
+    return finals[0].astype(np.float32) / 255.0, sum(step["flag"] for step in episode)
+
+
 def painted(program) -> np.ndarray:
     """The program's render, (H, W, 3) float in [0, 1] (white for no strokes)."""
     if not program.strokes:
