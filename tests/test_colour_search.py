@@ -70,9 +70,26 @@ def test_spiral_eval_measures_the_colour_search_beside_the_baselines_without_a_c
     folder.mkdir()
     for index in range(30):
         Image.fromarray(picture(index, 48)).save(folder / f"{index:03d}.png")
-    result = run_spiral("eval", "--data", f"images:{folder}", "--tracer", "--paint", "32:8", "--n", "2",
+    result = run_spiral("eval", "--data", f"images:{folder}", "--tracer", "--paint", "32:20", "--n", "2",
                         "--workers", "1", "--json", str(tmp_path / "eval.json"))
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "eval.json").read_text())["colour_search"][0]
-    assert report["pictures"] == 2 and report["side"] == 32 and 0 < report["strokes_drawn"] <= 8
+    assert report["pictures"] == 2 and report["side"] == 32 and 0 < report["strokes_drawn"] <= 20
     assert report["mean_squared_error"] < 0.6 * report["mean_colour_error"]
+
+
+def test_spiral_parse_paints_a_picture_with_the_colour_search_alone(tmp_path):
+    import json
+
+    from tests.conftest import run_spiral
+
+    Image.fromarray(picture(3, 96)).save(tmp_path / "photo.png")
+    result = run_spiral("parse", str(tmp_path / "photo.png"), "--method", "search", "--max-strokes", "30", "--json")
+    assert result.returncode == 0, result.stderr
+    program = json.loads((tmp_path / "photo.json").read_text())
+    assert program["color_mode"] == "color" and program["canvas"]["width"] == 96
+    drawn = [a for a in program["actions"] if a["kind"] == "draw"]
+    assert 10 <= len(drawn) <= 30 and len({tuple(a["color"]) for a in drawn}) >= 3
+    assert program["source"]["relative_residual"] < 0.2
+    refused = run_spiral("parse", str(tmp_path / "photo.png"), "--method", "search", "--checkpoint", "omniglot")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1

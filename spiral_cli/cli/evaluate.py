@@ -99,9 +99,7 @@ def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, searc
     search's, beside the mosaic and mean-colour baselines on the same pictures."""
     from pathlib import Path
 
-    from spiral_cli.evaluation.painting import (
-        evaluate_painting, evaluate_search, held_out_pictures, painted, parse_budgets,
-    )
+    from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, painted, parse_budgets
 
     budgets = parse_budgets(paint)
     largest = max(side for side, _ in budgets)  # the sheet shows every budget at the largest size
@@ -109,11 +107,14 @@ def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, searc
     for side, strokes in budgets:
         pictures = held_out_pictures(Path(data.split(":", 1)[1]), n, side)
         if checkpoint is not None:
-            report, programs = evaluate_painting(checkpoint, pictures, strokes, seed)
+            report, programs = evaluate_painting(checkpoint, pictures, strokes, seed, workers=workers)
             reports.append(("agent", report))
             rows.append([_upscaled(painted(p), largest) for p in programs[:8]] if sheet else [])
         if search:
-            reports.append(("colour search", evaluate_search(pictures, strokes, workers=workers)))
+            report, programs = evaluate_painting(None, pictures, strokes, seed, method="search", workers=workers)
+            reports.append(("colour search", report))
+            if checkpoint is None:
+                rows.append([_upscaled(painted(p), largest) for p in programs[:8]] if sheet else [])
     table = Table(title=f"spiral eval {checkpoint or '(no checkpoint)'} on {data} (test, n={reports[0][1].pictures}): "
                         "mean squared error per pixel, RGB in [0, 1]")
     for column in ("method", "side px", "strokes", "painting", "4 x 4 mosaic", "mean colour", "strokes drawn",

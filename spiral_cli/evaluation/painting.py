@@ -5,7 +5,10 @@ baselines at the same size: a flat mosaic of 4 x 4 mean colours and the picture'
 from __future__ import annotations
 
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -62,14 +65,21 @@ def squared_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(((a - b) ** 2).mean())
 
 
-def evaluate_painting(checkpoint: str, pictures: list[np.ndarray], strokes: int, seed: int = 0):
+def evaluate_painting(checkpoint: str | None, pictures: list[np.ndarray], strokes: int, seed: int = 0,
+                      method: str = "agent", workers: int = 1):
     """The report and the programs of `spiral parse --max-strokes` on each picture (its error
-    is the one `spiral parse` reports: mean squared colour error of the re-render)."""
-    from spiral_cli.parsing.parse import parse_read
-
+    is the one `spiral parse` reports: mean squared colour error of the re-render); `method`
+    search: the colour stroke search instead of the checkpoint. Pictures are shared among
+    `workers` processes."""
     images = [InkImage(f"picture {i}", 1.0 - p.mean(-1), p, False) for i, p in enumerate(pictures)]
+    parse = partial(_parsed, checkpoint=checkpoint, seed=seed, strokes=strokes, method=method)
     start = time.perf_counter()
-    results = parse_read(images, checkpoint=checkpoint, seed=seed, max_strokes=strokes)
+    if workers > 1 and len(images) > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            results = [r for part in pool.map(parse, np.array_split(np.arange(len(images)), workers * 4),
+                                              [images] * (workers * 4)) for r in part]
+    else:
+        results = parse(np.arange(len(images)), images)
     seconds = time.perf_counter() - start
     report = PaintingReport(
         side=pictures[0].shape[0], strokes=strokes, pictures=len(pictures),
@@ -82,43 +92,11 @@ def evaluate_painting(checkpoint: str, pictures: list[np.ndarray], strokes: int,
     return report, [r.program for r in results]
 
 
-def evaluate_search(pictures: list[np.ndarray], strokes: int, brush: str = "classic/pen",
-                    candidates: int | None = None, workers: int = 1) -> PaintingReport:
-    """The colour stroke search (the teacher of colour agents, `spiral dataset paintings`)
-    painting each picture on a canvas of its own size in `strokes` steps, on the real painter."""
-    from concurrent.futures import ProcessPoolExecutor
-    from functools import partial
+def _parsed(chosen: np.ndarray, images: list, checkpoint, seed: int, strokes: int, method: str) -> list:
+    from spiral_cli.parsing.parse import parse_read
 
-    from spiral_cli.envs.paint import PaintConfig
-    from spiral_cli.tracing.colour_search import CANDIDATES
-
-    config = PaintConfig(canvas=pictures[0].shape[0], color=True, brush=brush, episode_length=strokes)
-    targets = [np.round(p * 255).astype(np.uint8) for p in pictures]
-    search = partial(_searched, config=config, candidates=candidates or CANDIDATES)
-    start = time.perf_counter()
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(search, targets))
-    else:
-        results = [search(t) for t in targets]
-    seconds = time.perf_counter() - start
-    return PaintingReport(
-        side=config.canvas, strokes=strokes, pictures=len(pictures),
-        mean_squared_error=float(np.mean([squared_error(render, p) for (render, _), p in zip(results, pictures)])),
-        mosaic_error=float(np.mean([squared_error(mosaic(p), p) for p in pictures])),
-        mean_colour_error=float(np.mean([squared_error(p.reshape(-1, 3).mean(0), p) for p in pictures])),
-        strokes_drawn=float(np.mean([drawn for _, drawn in results])),
-        seconds_per_picture=seconds / len(pictures),
-    )
-
-
-def _searched(target: np.ndarray, config, candidates: int) -> tuple[np.ndarray, int]:
-    from spiral_cli.tracing.colour_search import paint_episode
-    from spiral_cli.tracing.episodes import render_episodes
-
-    episode = paint_episode(target, config, candidates)
-    _, finals = render_episodes([episode], config)
-    return finals[0].astype(np.float32) / 255.0, sum(step["flag"] for step in episode)
+    return parse_read([images[i] for i in chosen], checkpoint=checkpoint, seed=seed, max_strokes=strokes,
+                      method=method) if len(chosen) else []
 
 
 def painted(program) -> np.ndarray:

@@ -62,7 +62,7 @@ QUALITIES = {
 }
 # agent: the whole pipeline; trace: the classic tracer alone (the baseline); trace-refine: the
 # pipeline without the agent (so its contribution is measured); mcmc: the scenes baseline
-METHODS = ("agent", "trace", "trace-refine", "mcmc")
+METHODS = ("agent", "trace", "trace-refine", "search", "mcmc")
 ONE_WINDOW = 2  # images up to this many canvases on their longer side are parsed in one window
 AGENT_SIZE = 2.0  # brush size (64 px canvas) of the agent's usual line: the working scale matches it
 BLANK_PAPER = 0.02  # a colour picture no further than this from white anywhere is a blank page
@@ -368,6 +368,10 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         raise UsageError("--quality is for the agent and the refinement: --method trace has neither")
     if method.startswith("trace") and (steps is not None or checkpoint is not None):
         raise UsageError(f"--steps and --checkpoint are for the agent: --method {method} does not use one")
+    if method == "search":
+        if steps is not None or checkpoint is not None or quality != "fast":
+            raise UsageError("--steps, --checkpoint and --quality are for the agent: --method search uses none")
+        return [search_picture(image, max_strokes, seed) for image in images]
     results: list = [None] * len(images)
     drawings = [measure(image) for image in images]
     names = [None if method.startswith("trace") else checkpoint or default_checkpoint(image) for image in images]
@@ -407,6 +411,17 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
             results[index] = finish(images[index], program, source, _notes(drawings[index], agent, name) + toned,
                                     max_strokes, render)
     return results
+
+
+def search_picture(image: InkImage, max_strokes: int | None, seed: int):
+    """`--method search`: the colour stroke search paints the picture coarse to fine, as a
+    colour agent would (any picture: line art is painted, not traced)."""
+    from spiral_cli.tracing.colour_search import ColourSearch
+
+    program, render = paint_picture(ColourSearch(), image, max_strokes, seed)
+    source = {"method": "search", "checkpoint": None, "quality": None, "kind": measure(image).kind,
+              "light_on_dark": image.inverted, "coarse_to_fine": True}
+    return finish(image, program, source, [], None, render)
 
 
 def _notes(drawing: Drawing, agent: Agent | None, name: str | None) -> list[str]:

@@ -11,7 +11,7 @@ the colour levels. Pressure stays at its top level: opaque strokes cover the mos
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,9 +38,9 @@ class Stroke:
 class _Canvas:
     """The picture being painted, in float RGB [0, 1], and where the pen is."""
 
-    def __init__(self, target: np.ndarray, config: PaintConfig):
+    def __init__(self, target: np.ndarray, config: PaintConfig, start: np.ndarray | None = None):
         self.config, self.target = config, target.astype(np.float32) / 255.0
-        self.rgb = np.ones_like(self.target)
+        self.rgb = np.ones_like(self.target) if start is None else start.astype(np.float32) / 255.0
         self.pen = (0.0, 0.0)
         self.scratch = Painter(config.canvas, config.canvas, config.brush)
         self.levels = np.linspace(0.0, 1.0, config.color_levels)
@@ -82,11 +82,12 @@ class _Canvas:
 
 
 def paint_episode(target: np.ndarray, config: PaintConfig, candidates: int = CANDIDATES, seed: int = 0,
-                  steps: int | None = None) -> list[dict]:
+                  steps: int | None = None, start: np.ndarray | None = None) -> list[dict]:
     """The actions (component -> level) of one episode painting `target` (H, W, 3) uint8 at
-    the config's canvas; steps left when no stroke helps are jumps that stay put."""
+    the config's canvas, from white paper or the canvas `start` (uint8, the pen at rest);
+    steps left when no stroke helps are jumps that stay put."""
     steps = config.episode_length if steps is None else steps
-    canvas, rng = _Canvas(target, config), np.random.default_rng(content_seed(target, seed))
+    canvas, rng = _Canvas(target, config, start), np.random.default_rng(content_seed(target, seed))
     episode: list[dict] = []
     while len(episode) < steps:
         left = steps - len(episode)
@@ -151,3 +152,27 @@ def _components(flag: int, end: int, control: int | None = None, size: int = 0, 
     return {"flag": flag, "end": int(end), "control": int(end if control is None else control), "size": int(size),
             "pressure": top, **dict.fromkeys(COLOR_KEYS, 0)}
 
+
+
+class ColourSearch:
+    """The search in the place of an agent (`spiral parse --method search`): `run` has the
+    signature of Agent.run that the coarse-to-fine painting pipeline calls."""
+
+    def __init__(self, config: PaintConfig | None = None, candidates: int = CANDIDATES):
+        self.env = config or PaintConfig(color=True, brush="classic/pen")
+        self.candidates = candidates
+
+    def run(self, targets: np.ndarray, greedy: bool = True, temperature: float = 1.0, seed: int = 0,
+            context: list | None = None, steps: int | None = None):
+        """Programs and final canvases of one searched episode per target, painted over the
+        `context` actions of each (greedy and temperature mean nothing to a search)."""
+        from spiral_cli.envs import make_vector_env
+
+        steps = self.env.episode_length if steps is None else steps
+        envs = make_vector_env("paint", len(targets), replace(self.env, episode_length=steps))
+        observation, _ = envs.reset(options={"context": context} if context else None)
+        episodes = [paint_episode(target, self.env, self.candidates, seed, steps, start)
+                    for target, start in zip(targets, observation["canvas"])]
+        for t in range(steps):
+            observation, *_ = envs.step({k: np.array([e[t][k] for e in episodes]) for k in episodes[0][t]})
+        return envs.programs, observation["canvas"]
