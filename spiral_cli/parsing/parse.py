@@ -429,7 +429,7 @@ def _notes(drawing: Drawing, agent: Agent | None, name: str | None) -> list[str]
         return ["blank image: nothing to draw"]
     if drawing.kind == "colour" and (agent is None or not agent.env.color):
         return [f"a colour picture given to {'the line tracer' if agent is None else 'line-art checkpoint ' + name}:"
-                " its strokes follow the picture's lightness only"]
+                " its strokes follow the picture's lightness only (--method search paints it in colour)"]
     if drawing.kind == "filled":
         return ["filled shapes, not lines: strokes trace their centre lines"]
     return []

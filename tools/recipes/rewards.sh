@@ -10,16 +10,19 @@ DATA=${DATA:-../shared/data}
 MINUTES=${MINUTES:-60}
 # REWARDS="discriminator" trains only those runs (one per session fits); the curves need them all
 REWARDS=${REWARDS:-l2 l2-step discriminator discriminator-step blind}
-# line art clones the centre-line tracer's programs of training images; faces (colour) clone
-# random synthetic programs, and every reinforced run pays the colour-histogram penalty (paper)
+# line art clones the centre-line tracer's programs of training images; faces (colour) clone the
+# colour stroke search's programs (made once: spiral dataset paintings, about 50 minutes on 2 cores),
+# and every reinforced run pays the colour-histogram penalty (paper)
+RUNS=runs/rewards-$DATASET
 TEACHER=(--trace 1); PENALTIES=(); BASELINE=(--tracer)
 case "$DATASET" in
   mnist) SPEC="mnist:$DATA/mnist" ;;
   omniglot) SPEC="omniglot:$DATA/omniglot/images_background.npz" ;;
-  faces) SPEC="images:$DATA/faces"; TEACHER=(); PENALTIES=(--color-penalty 0.1); BASELINE=() ;;
+  faces) SPEC="images:$DATA/faces"; TEACHER=(--trace 1 --paintings "$RUNS/paintings"); PENALTIES=(--color-penalty 0.1)
+         BASELINE=()
+         [ -e "$RUNS/paintings/paintings.npz" ] || spiral dataset paintings "$RUNS/paintings" --data "$SPEC" ;;
   *) echo "mnist, omniglot or faces, not $DATASET" >&2; exit 2 ;;
 esac
-RUNS=runs/rewards-$DATASET
 COMMON=(--data "$SPEC" --brush classic/pen --location-input --location-readout --batch-size 32
         --checkpoint-minutes 5 --history)
 
