@@ -7,7 +7,7 @@ import colorsys
 import numpy as np
 
 from spiral_cli.painting.brushes import DEFAULT_BRUSH, brush_definition
-from spiral_cli.painting.surface import Brush, Surface
+from spiral_cli.painting.surface import FIXED_ONE, Brush, Surface
 from spiral_cli.programs.model import Action, StrokeProgram
 
 POINTS_PER_STROKE = 50  # events sent to libmypaint per Bezier, as in the official SPIRAL
@@ -41,6 +41,17 @@ class Painter:
         self.surface.begin()
         self.brush.move_to(self.surface, 0.0, 0.0)
         self.surface.end()
+
+    def clear(self) -> None:
+        """A white canvas with the pen at rest, keeping the brush: for rendering many strokes
+        one after another with a brush without random dynamics (reset makes a new brush)."""
+        self.surface.clear()
+        self.position = (0.0, 0.0)
+        self._pen_down_pressure = None
+
+    def coverage(self) -> np.ndarray:
+        """(H, W) float32: how far each pixel went from white towards black (strokes drawn in black)."""
+        return 1.0 - self.surface.premultiplied()[..., 0].astype(np.float32) / FIXED_ONE
 
     def continue_from(self, other: Painter) -> None:
         """Take another painter's canvas, pen position and pen pressure, to try out an

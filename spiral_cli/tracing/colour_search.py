@@ -48,11 +48,11 @@ class _Canvas:
     def footprint(self, stroke: Stroke) -> np.ndarray:
         """(H, W) coverage of the stroke drawn in black from where it starts."""
         config, painter = self.config, self.scratch
-        painter.reset()
+        painter.clear()  # the pen has no random dynamics to reseed
         start = self.pen if stroke.start is None else config.grid_point(stroke.start)
         painter.execute(config.decode(_components(0, stroke.end if stroke.start is None else stroke.start), (0.0, 0.0)))
         painter.execute(config.decode(_components(1, stroke.end, stroke.control, stroke.size, config), start))
-        return 1.0 - painter.rgb()[..., 0].astype(np.float32) / 255.0  # black: every channel alike
+        return painter.coverage()
 
     def best_colour(self, coverage: np.ndarray) -> tuple[np.ndarray, float]:
         """The colour level per channel that removes the most error, and the error removed
