@@ -14,6 +14,8 @@ import shutil
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
+
 from spiral_cli.evaluation.frechet import evaluate_samples
 from spiral_cli.evaluation.reconstruction import evaluate_agent
 from spiral_cli.export.files import write_output
@@ -59,7 +61,9 @@ def main() -> None:
         scores = {"data": args.data, "n": args.n, **{k: v for k, v in scores.items() if k not in ("checkpoint", "data")}}
         (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
         return _write_card(args, agent, state, scores, extra=["![error against renders](mcmc.png)", ""])
-    if agent.config.conditional:
+    if agent.config.conditional and agent.env.color and args.data.startswith("images:"):
+        scores, sheet = evaluate_pictures(args.name, args)
+    elif agent.config.conditional:
         scores, sheet = evaluate_conditional(agent, args)
     else:
         scores, samples = evaluate_unconditional(agent, args.data, args.n)
@@ -131,6 +135,20 @@ def evaluate_conditional(agent, args):
     return scores, comparison_sheet(targets, finals)
 
 
+def evaluate_pictures(name: str, args):
+    """A colour agent painting held-out pictures at 64 px in 20 strokes as spiral parse does,
+    beside its teacher (the colour stroke search), the 4 x 4 mosaic and the mean colour."""
+    from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, painted
+
+    pictures = held_out_pictures(Path(args.data.split(":", 1)[1]), args.n, 64)
+    report, programs = evaluate_painting(name, pictures, 20, workers=args.workers)
+    teacher, _ = evaluate_painting(None, pictures, 20, method="search", workers=args.workers)
+    originals = [np.round(p * 255).astype(np.uint8) for p in pictures[:16]]
+    paintings = [np.round(painted(p) * 255).astype(np.uint8) for p in programs[:16]]
+    return {"64 px, 20 strokes": report.to_dict(), "colour search (teacher)": teacher.to_dict()}, \
+        image_grid([*originals, *paintings], columns=len(originals))
+
+
 def card(name: str, config: TrainConfig, state: dict, scores: dict, commands: list[str]) -> str:
     defaults = TrainConfig()
     changed = {f.name: getattr(config, f.name) for f in fields(TrainConfig)
@@ -145,6 +163,9 @@ def card(name: str, config: TrainConfig, state: dict, scores: dict, commands: li
         f"- data: `{config.data}` (training split only)",
         f"- wall time: {state.get('wall_seconds', 0) / 60:.1f} min, {state.get('updates', 0):,} policy updates, "
         f"{state.get('env_steps', 0):,} env steps",
+        *([f"- chosen on the validation split ({state['validation']['images']} images never trained on): "
+           f"`{state.get('checkpoint', 'best')}`, greedy relative residual {state['validation']['relative_residual']:.4f}, "
+           "the best of the run's checkpoints (not necessarily its last)"] if "validation" in state else []),
         "- commands (each start and resume of the run):",
         "",
         "```",
