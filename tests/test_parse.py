@@ -132,9 +132,15 @@ def bad_inputs(tmp_path):
 
 
 def test_each_bad_input_is_one_line_and_exit_2(tmp_path, untrained_checkpoint):
-    for name, words in bad_inputs(tmp_path).items():
-        result = run_spiral("parse", str(tmp_path / name), "--checkpoint", str(untrained_checkpoint),
-                            "--max-pixels", "4000000")
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = bad_inputs(tmp_path)
+    parse = lambda name: run_spiral("parse", str(tmp_path / name), "--checkpoint", str(untrained_checkpoint),
+                                    "--max-pixels", "4000000")
+    with ThreadPoolExecutor(4) as pool:  # each is a process of its own: start-up is most of the time
+        results = dict(zip(cases, pool.map(parse, cases)))
+    for name, words in cases.items():
+        result = results[name]
         assert result.returncode == 2, (name, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
         assert words in result.stderr, (name, result.stderr)

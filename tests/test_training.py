@@ -231,7 +231,7 @@ def test_a_tiny_discriminator_run_draws_closer_to_its_targets_as_its_critic_judg
     run = tmp_path / "run"
     train(tiny_config(stroke_targets, reward="discriminator", minutes=1.2, warm_start_minutes=0.3,
                       imitation_fraction=0.25, d_warmup=20, history=True, checkpoint_minutes=0.2), run)
-    agent = Agent.load(run)
+    agent = Agent.load(latest_checkpoint(run))  # the final critic (run dirs load the best on validation)
     targets = torch.from_numpy(load_dataset(f"images:{stroke_targets}", "test", 16, False).images)
     judge = lambda canvas: agent.critic(to_ink(canvas), to_ink(targets)).mean().item()
     errors, scores = [], []
@@ -249,6 +249,7 @@ def test_a_tiny_discriminator_run_draws_closer_to_its_targets_as_its_critic_judg
         assert judge(targets) > scores[-1] > judge(torch.full_like(targets, 255))
 
 
+@pytest.mark.slow  # a minute; test_search.py and the dagger test keep search labels in the default suite
 def test_search_imitation_and_distillation_into_an_unconditional_student(stroke_targets, tmp_path):
     """Expert iteration: actors keep the painter's best of K proposals and the policy imitates
     them (each searched batch learned from twice); then an unconditional student learns to
