@@ -5,7 +5,7 @@ that lifts its pen when unsure is far worse greedy), against env steps and again
 every run on one figure.
 
     python tools/reward_curves.py RUN_DIR... --data mnist:../shared/data/mnist [--n 200]
-        [--plot docs/rewards-mnist.png] [--json curves.json] [--title MNIST] [--include OLD.json]
+        [--plot docs/rewards-mnist.png] [--json curves.json] [--title MNIST] [--include OLD.json] [--recorded]
 
 Each run is labelled by its reward (and "blind" for a blind agent) unless --label is given
 once per run. When the first run started --init-from a checkpoint, that checkpoint's greedy
@@ -34,8 +34,11 @@ def run_label(agent: Agent) -> str:
     return f"{agent.config.reward}{blind}"
 
 
-def curve(run_dir: Path, data: str, n: int) -> tuple[str, list[dict]]:
+def curve(run_dir: Path, data: str, n: int, recorded: bool = False) -> tuple[str, list[dict]]:
     agent = Agent.load(run_dir)
+    if recorded:  # what spiral train --select measured on validation images at each checkpoint
+        return run_label(agent), [{**c, "n": c["validation"]["images"], "relative_residual": c["validation"]["relative_residual"],
+                                   "strokes": c["validation"]["strokes"]} for _, c in history(run_dir) if "validation" in c]
     points = []
     for weights, counters in history(run_dir):
         load_weights(agent.policy, weights)
@@ -72,7 +75,11 @@ def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
         for axis, x in ((axes[0], [p["env_steps"] for p in points]), (axes[1], [p["wall_seconds"] / 60 for p in points])):
             axis.plot(x, [p["relative_residual"] for p in points], marker="o", color=colour,
                       label=f"{label} (n = {points[0]['n']})")
-            axis.plot(x, [p["sampled_relative_residual"] for p in points], linestyle=":", color=colour)
+            switch = next((i for i, p in enumerate(points) if p.get("phase") == "reinforce"), 0)
+            if switch:  # where the warm start's cloning gave way to the reward
+                axis.axvline((x[switch - 1] + x[switch]) / 2, linestyle=":", linewidth=1, color=colour)
+            if "sampled_relative_residual" in points[0]:
+                axis.plot(x, [p["sampled_relative_residual"] for p in points], linestyle=":", color=colour)
     for name, value in baselines.items():
         for axis in axes:
             axis.axhline(value, linestyle="--", linewidth=1, color="grey")
@@ -95,6 +102,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--label", action="append", default=[])
     parser.add_argument("--tracer", action="store_true", help="also the classic tracer on the same images")
+    parser.add_argument("--recorded", action="store_true",
+                        help="the greedy figures spiral train recorded on validation images at each checkpoint "
+                             "(--select), instead of evaluating every checkpoint on test images")
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--title", default="")
@@ -110,7 +120,7 @@ def main() -> None:
         baselines.update({name if "(n =" in name else f"{name} (n = {measured['n']})": value
                           for name, value in measured["baselines"].items() if name != "empty canvas"})
     for index, run_dir in enumerate(args.runs):
-        label, points = curve(run_dir, args.data, args.n)
+        label, points = curve(run_dir, args.data, args.n, args.recorded)
         curves[args.label[index] if args.label else f"{label}: {run_dir.name}"] = points
     if args.runs:
         baselines.update(measured_baselines(Agent.load(args.runs[0]), args.data, args.n, args.tracer))

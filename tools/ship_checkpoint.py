@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path, nargs="?")
     parser.add_argument("name")
     parser.add_argument("--rescore", action="store_true", help="evaluate a shipped unconditional checkpoint again")
+    parser.add_argument("--note", default="", help="--rescore: a sentence the card's scores must be read with")
     parser.add_argument("--data", required=True, help="evaluation data (its test split)")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--search", type=int, default=8)
@@ -41,7 +42,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="processes for the searched evaluations")
     args = parser.parse_args()
     if args.rescore:
-        return rescore(args.name, args.data, args.n)
+        return rescore(args.name, args.data, args.n, args.note)
     out = ROOT / "checkpoints" / args.name
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = best_checkpoint(args.run_dir) or latest_checkpoint(args.run_dir)  # chosen on the validation split
@@ -90,7 +91,7 @@ def evaluate_unconditional(agent, data: str, n: int):
     return scores, samples
 
 
-def rescore(name: str, data: str, n: int) -> None:
+def rescore(name: str, data: str, n: int, note: str = "") -> None:
     out = ROOT / "checkpoints" / name
     agent = Agent.load(out)
     scores = {"data": data, "n": n, **evaluate_unconditional(agent, data, n)[0]}
@@ -98,7 +99,10 @@ def rescore(name: str, data: str, n: int) -> None:
     text = (out / "README.md").read_text()
     head, rest = text.split(SCORES, 1)
     tail = rest[rest.index("![sheet]"):]
-    (out / "README.md").write_text(head + "\n".join(score_lines(agent.config, scores)) + "\n" + tail)
+    lines = score_lines(agent.config, scores)
+    if note:
+        lines[2:2] = [f"**Read with:** {note}", ""]
+    (out / "README.md").write_text(head + "\n".join(lines) + "\n" + tail)
     print(json.dumps(scores, indent=1))
 
 
