@@ -204,3 +204,16 @@ def test_colour_penalty_counts_for_colour_canvases_only():
     coloured = episode_rewards(batch, TrainConfig(reward="l2", color_penalty=1.0))
     gap = float(color_emd(batch["canvas"][-1], batch["target"]))
     assert gap > 0 and float(plain[-1, 0] - coloured[-1, 0]) == pytest.approx(gap)
+
+
+def test_value_targets_stay_near_one_when_the_critics_scale_runs_away():
+    from spiral_cli.training.policy_learner import ReturnScale
+
+    scale, generator = ReturnScale(), torch.Generator().manual_seed(0)
+    for _ in range(30):
+        calm = scale.normalized(0.1 + 0.1 * torch.randn(64, generator=generator))
+    assert calm.std().item() == pytest.approx(1.0, abs=0.3)
+    jumped = [scale.normalized(-16 + 4 * torch.randn(64, generator=generator)) for _ in range(100)]
+    raw_loss = (16 ** 2 + 4 ** 2) / 2  # what a value head near 0 pays in raw units
+    assert all(0.5 * (x ** 2).mean().item() < raw_loss / 10 for x in jumped)
+    assert jumped[-1].mean().abs().item() < 0.3 and jumped[-1].std().item() == pytest.approx(1.0, abs=0.3)

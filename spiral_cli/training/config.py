@@ -34,6 +34,7 @@ class TrainConfig:
     discount: float = 0.99
     max_grad_norm: float = 40.0
     normalize_advantages: bool = True
+    normalize_returns: bool = True  # the value head learns returns scaled by their running spread
     d_learning_rate: float = 1e-4
     d_beta1: float = 0.5
     gradient_penalty: float = 10.0

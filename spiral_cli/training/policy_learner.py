@@ -140,6 +140,7 @@ class PolicyUpdater:
     def __init__(self, policy, config, env_config, discriminator=None):
         self.policy, self.config, self.env_config, self.discriminator = policy, config, env_config, discriminator
         self.optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
+        self.return_scale = ReturnScale() if config.normalize_returns else None
 
     def _unroll(self, batch, scored: str = "actions"):
         """Core outputs over the executed episodes, and per step the log-probability and
@@ -189,6 +190,8 @@ class PolicyUpdater:
         returns = _discounted_returns(rewards, config.discount)
         core, log_probs, entropy = self._unroll(batch)
         values = self.policy.value_of(core)
+        if self.return_scale is not None:  # the value head learns returns in units of their running spread
+            returns = self.return_scale.normalized(returns)
         advantages = (returns - values).detach()
         if config.normalize_advantages:
             # The floor keeps noise from being blown up when every episode earned the same.
@@ -216,6 +219,28 @@ class PolicyUpdater:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.policy.parameters(), self.config.max_grad_norm)
         self.optimizer.step()
+
+
+class ReturnScale:
+    """Running mean and variance of the returns (exponential, per batch). The discriminator's
+    scores drift by orders of magnitude while its critic trains (the mean episode reward of
+    one MNIST run went from +0.1 to -16 within a minute of reinforcement); a value loss in those
+    raw units swamps the policy gradient in the network both share, and the clipped update
+    wrecked a cloned policy (entropy 2 to 9, relative residual 0.35 to 0.99). Measured in
+    units of the returns' running spread, the value targets stay near one whatever the scale."""
+
+    def __init__(self, decay: float = 0.9):
+        self.decay, self.mean, self.variance = decay, None, None
+
+    def normalized(self, returns: torch.Tensor) -> torch.Tensor:
+        mean, variance = returns.mean().item(), returns.var().item()
+        if self.mean is None:
+            self.mean, self.variance = mean, variance
+        else:
+            shift = mean - self.mean
+            self.mean += (1 - self.decay) * shift
+            self.variance = self.decay * (self.variance + (1 - self.decay) * shift ** 2) + (1 - self.decay) * variance
+        return (returns - self.mean) / max(self.variance, 1e-4) ** 0.5  # a spread floor as for advantages
 
 
 def _discounted_returns(rewards: torch.Tensor, discount: float) -> torch.Tensor:
