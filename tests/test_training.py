@@ -405,6 +405,8 @@ def test_line_art_runs_get_the_tracer_schedule_for_what_they_are_not_given():
     chosen = defaults_for({"reward": "discriminator"}, "paint", "mnist:DIR", True, 60.0)
     assert chosen["trace_fraction"] == 1.0 and chosen["warm_start_minutes"] == 30.0
     assert chosen["search_candidates"] == 8 and chosen["d_centering"] == 0.01 and chosen["brush"] == "classic/pen"
+    assert chosen["warm_start_learning_rate"] == 1e-3 and chosen["learning_rate"] == 3e-4
+    assert "warm_start_learning_rate" not in defaults_for({"learning_rate": 5e-4}, "paint", "mnist:DIR", True, 60.0)
     # a command with a schedule of its own keeps it whole (a model card's command still reproduces its run)
     given = {"reward": "l2", "search_candidates": 8, "brush": "classic/pencil"}
     chosen = defaults_for(given, "paint", "omniglot:FILE", True, 60.0)

@@ -100,7 +100,7 @@ def train(
     canvas: int = typer.Option(None, "--canvas", help="Canvas size in px (default 64)."),
     grid: int = typer.Option(None, "--grid", help="Action grid (default 32; scenes 16)."),
     steps: int = typer.Option(None, "--steps", help="Episode length N (default 20; scenes 10)."),
-    learning_rate: float = typer.Option(None, "--lr", help="Policy learning rate [default: 3e-4; line art 1e-3]."),
+    learning_rate: float = typer.Option(None, "--lr", help="Policy learning rate [default: 3e-4; line art 1e-3, or 3e-4 after a default warm start]."),
     warm_start_learning_rate: float = typer.Option(
         None, "--warm-start-lr", help="Policy learning rate while cloning in the warm start [default: --lr]."),
     entropy_cost: float = typer.Option(0.01, "--entropy", help="Entropy bonus coefficient."),
@@ -122,7 +122,7 @@ def train(
 ) -> None:
     """Train an agent: actors paint, a discriminator critiques, a learner updates the policy.
 
-    A conditional agent for grayscale line art (mnist, omniglot or strokes data) gets, for each option not given: --brush classic/pen --location-input --location-readout --actors 2 --batch-size 32 --lr 1e-3, --d-centering 0.01 with a discriminator reward, and when no schedule is given (--warm-start, --trace, --human, --imitation, --search, --search-fraction, --init-from, --teacher): --warm-start (half of --minutes) --trace 1 --imitation 0.25 --search 8 --search-fraction 0.5. Other runs get the defaults shown."""
+    A conditional agent for grayscale line art (mnist, omniglot or strokes data) gets, for each option not given: --brush classic/pen --location-input --location-readout --actors 2 --batch-size 32 --lr 1e-3, --d-centering 0.01 with a discriminator reward, and when no schedule is given (--warm-start, --trace, --human, --imitation, --search, --search-fraction, --init-from, --teacher): --warm-start (half of --minutes) --warm-start-lr 1e-3 --lr 3e-4 --trace 1 --imitation 0.25 --search 8 --search-fraction 0.5. Other runs get the defaults shown."""
     from spiral_cli.training.trainer import train as run_training
 
     command = shlex.join(["spiral", *sys.argv[1:]])
@@ -139,6 +139,7 @@ def train(
             batch_size=batch_size, learning_rate=learning_rate, d_centering=d_centering, warm_start_minutes=warm_start,
             imitation_fraction=imitation, trace_fraction=trace, search_candidates=search, search_fraction=search_fraction,
             human_fraction=human, init_from=init_from, teacher=teacher, reward=reward,
+            warm_start_learning_rate=warm_start_learning_rate,
         )
         chosen = defaults_for(given, env, data, conditional, minutes)
         if chosen:
@@ -157,7 +158,7 @@ def train(
             env_options=env_options, envs_per_actor=envs_per_actor, minutes=minutes, updates=updates,
             human_strokes=human_strokes, paintings=None if paintings is None else str(paintings),
             search_refine=search_refine, search_replay=search_replay, dagger=dagger,
-            entropy_cost=entropy_cost, warm_start_learning_rate=warm_start_learning_rate, discount=discount,
+            entropy_cost=entropy_cost, discount=discount,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate,
             gradient_penalty=gradient_penalty, checkpoint_minutes=checkpoint_minutes, history=history,

@@ -21,7 +21,10 @@ class ParseWorker:
         self.in_dir, self.out_dir = Path(in_dir), Path(out_dir)
 
     def __call__(self, batch: dict) -> dict:
-        outcomes = local.convert_chunk(([Path(p) for p in batch["path"]], self.in_dir, self.out_dir))
+        """One row per chunk of the local backend: the same images parsed together give the
+        same strokes (batched arithmetic differs in its last bits with the batch's make-up)."""
+        outcomes = [o for paths in batch["paths"] for o in local.convert_chunk(
+            ([Path(p) for p in paths], self.in_dir, self.out_dir))]
         return {"path": [p for p, _ in outcomes], "error": [reason or "" for _, reason in outcomes]}
 
 
@@ -34,9 +37,10 @@ def convert_on_ray(pending: list[Path], in_dir: Path, out_dir: Path, job: local.
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     if not pending:
         return
-    paths = ray.data.from_items([{"path": str(p)} for p in pending])
-    parsed = paths.map_batches(ParseWorker, fn_constructor_args=(job, str(in_dir), str(out_dir)),
-                               batch_size=local.CHUNK, concurrency=max(1, workers), num_cpus=1)
+    chunks = [[str(p) for p in pending[i: i + local.CHUNK]] for i in range(0, len(pending), local.CHUNK)]
+    parsed = ray.data.from_items([{"paths": chunk} for chunk in chunks]).map_batches(
+        ParseWorker, fn_constructor_args=(job, str(in_dir), str(out_dir)), batch_size=1,
+        concurrency=max(1, workers), num_cpus=1)
     for row in parsed.iter_rows():
         if row["error"]:
             summary.failed[row["path"]] = row["error"]
