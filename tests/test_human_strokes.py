@@ -1,7 +1,6 @@
 """People's strokes as stroke programs: reading the recordings, fitting them onto the action
 grid, the dataset file, and cloning them in training."""
 
-import io
 import json
 import zipfile
 from types import SimpleNamespace

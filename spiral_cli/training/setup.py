@@ -11,7 +11,6 @@ from pathlib import Path
 import torch
 
 from spiral_cli.agent import Discriminator, Policy, model_config
-from spiral_cli.data.datasets import data_kind
 from spiral_cli.envs import env_config
 from spiral_cli.envs.components import ActionComponent
 from spiral_cli.training.config import TrainConfig
