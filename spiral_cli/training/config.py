@@ -64,7 +64,7 @@ class TrainConfig:
     updates: int | None = None
     checkpoint_minutes: float = 3.0
     history: bool = False  # keep the policy of every checkpoint in RUN_DIR/history (learning curves)
-    select_images: int = 200  # validation images each checkpoint is scored on; the best is kept (0: off)
+    select_images: int = 500  # validation images each checkpoint is scored on; the best is kept (0: off)
     seed: int = 0
 
     @property
