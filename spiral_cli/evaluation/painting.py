@@ -75,11 +75,11 @@ def evaluate_painting(checkpoint: str | None, pictures: list[np.ndarray], stroke
     parse = partial(_parsed, checkpoint=checkpoint, seed=seed, strokes=strokes, method=method)
     start = time.perf_counter()
     if workers > 1 and len(images) > 1:
+        parts = [images[i: i + 4] for i in range(0, len(images), 4)]  # each task carries its own pictures only
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            results = [r for part in pool.map(parse, np.array_split(np.arange(len(images)), workers * 4),
-                                              [images] * (workers * 4)) for r in part]
+            results = [r for part in pool.map(parse, parts) for r in part]
     else:
-        results = parse(np.arange(len(images)), images)
+        results = parse(images)
     seconds = time.perf_counter() - start
     report = PaintingReport(
         side=pictures[0].shape[0], strokes=strokes, pictures=len(pictures),
@@ -92,11 +92,10 @@ def evaluate_painting(checkpoint: str | None, pictures: list[np.ndarray], stroke
     return report, [r.program for r in results]
 
 
-def _parsed(chosen: np.ndarray, images: list, checkpoint, seed: int, strokes: int, method: str) -> list:
+def _parsed(images: list, checkpoint, seed: int, strokes: int, method: str) -> list:
     from spiral_cli.parsing.parse import parse_read
 
-    return parse_read([images[i] for i in chosen], checkpoint=checkpoint, seed=seed, max_strokes=strokes,
-                      method=method) if len(chosen) else []
+    return parse_read(images, checkpoint=checkpoint, seed=seed, max_strokes=strokes, method=method)
 
 
 def painted(program) -> np.ndarray:

@@ -26,13 +26,12 @@ def selects(config) -> bool:
             and config.data is not None and data_kind(config.data) in WITH_VALID)
 
 
-def validation_error(run_dir: Path, checkpoint: Path, config) -> dict:
+def validation_error(checkpoint: Path, config) -> dict:
     """The greedy agent of `checkpoint` on the first select_images validation images."""
     from spiral_cli.evaluation.reconstruction import evaluate_agent
-    from spiral_cli.parsing.agent import Agent, load_weights
+    from spiral_cli.parsing.agent import Agent
 
-    agent = Agent.load(checkpoint if (checkpoint / "config.json").is_file() else run_dir)
-    load_weights(agent.policy, checkpoint / "policy.safetensors")
+    agent = Agent.load(checkpoint)  # its own weights, with the run's config.json beside it
     report, _, _ = evaluate_agent(agent, config.data, n=config.select_images, greedy=True, split="valid")
     return {"images": report.images, "relative_residual": round(report.relative_residual, 5),
             "strokes": round(report.strokes_per_image, 2)}
@@ -66,7 +65,7 @@ def select(config, run_dir: Path, checkpoint: Path) -> str | None:
     """Validate `checkpoint`, note the figures in its state and keep it if best; the line to log."""
     if not selects(config):
         return None
-    figures = validation_error(run_dir, checkpoint, config)
+    figures = validation_error(checkpoint, config)
     state = json.loads((checkpoint / "state.json").read_text())
     state[VALIDATION] = figures
     write_output(checkpoint / "state.json", json.dumps(state, indent=1).encode())
