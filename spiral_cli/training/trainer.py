@@ -277,8 +277,8 @@ class Trainer:
                         shared.phase.value = REINFORCE
                         self.monitor.event("warm start finished: reinforcement learning from here")
                     if time.monotonic() - last_checkpoint > config.checkpoint_minutes * 60:
+                        last_checkpoint = time.monotonic()  # the interval includes validating it
                         self.monitor.event(f"checkpoint {self.checkpoint(wall()).name}")
-                        last_checkpoint = time.monotonic()
                     speed.append((time.monotonic(), shared.env_steps.value))
                     rate = _rate(speed)
                     self.monitor.show(shared.env_steps.value, rate, wall())
