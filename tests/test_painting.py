@@ -146,3 +146,7 @@ def test_eval_of_a_colour_agent_reports_each_budget_beside_the_baselines(tmp_pat
     assert all(r["mosaic_error"] < 1e-3 < r["mean_colour_error"] for r in reports)
     assert all(0 < r["strokes_drawn"] <= r["strokes"] for r in reports)
     assert Image.open(tmp_path / "sheet.png").size[1] > 3 * 128
+    without = run_spiral("eval", "--checkpoint", str(checkpoint), "--data", f"images:{pictures}", "--n", "2",
+                         "--paint", "64:20,128:40", "--sheet", str(tmp_path / "paintings.png"), "--no-sheet-inputs")
+    assert without.returncode == 0, without.stderr
+    assert Image.open(tmp_path / "paintings.png").size[1] < 3 * 128  # the two budgets' rows, not the pictures'

@@ -31,6 +31,9 @@ def evaluate(
     styles: bool = typer.Option(False, "--styles", help="strokes: instead, the test drawings' true strokes redrawn from 1 to 10 px and with pen, pencil, ink and dry brush, each parsed (default quality) beside --method trace."),
     json_path: str = typer.Option(None, "--json", help="Write the report as JSON here."),
     sheet: str = typer.Option(None, "--sheet", help="Write a PNG of targets beside reconstructions here."),
+    sheet_inputs: bool = typer.Option(True, "--sheet-inputs/--no-sheet-inputs", help="Pictures (images:DIR with --paint): "
+                                      "the sheet's first row shows the pictures themselves; --no-sheet-inputs leaves "
+                                      "them out (a sheet to publish without the dataset's images)."),
     mcmc: str = typer.Option(
         "100,1000,10000", "--mcmc", help="Scenes: MCMC baseline budgets (renders per scene), comma-separated; 0 for none."
     ),
@@ -50,7 +53,7 @@ def evaluate(
     if data.startswith("lineart:"):
         return _evaluate_lineart(data, method, checkpoint, quality, n, max(1, workers), seed, json_path, sheet)
     if checkpoint is None and tracer and data.startswith("images:"):
-        return _evaluate_painting(None, data, paint, n, seed, json_path, sheet, True, max(1, workers))
+        return _evaluate_painting(None, data, paint, n, seed, json_path, sheet, True, max(1, workers), sheet_inputs)
     if checkpoint is None:
         raise UsageError("--checkpoint is needed for this data (only lineart: picks one per image, and "
                          "images: --tracer paints with the colour search alone)")
@@ -63,7 +66,8 @@ def evaluate(
     if not agent.config.conditional:
         return _evaluate_unconditional(agent, checkpoint, data, n, seed, best, json_path, sheet)
     if agent.env.color and agent.config.env == "paint" and data.startswith("images:"):
-        return _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, tracer, max(1, workers))
+        return _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, tracer, max(1, workers),
+                                  sheet_inputs)
     if tracer and agent.env.color:
         raise UsageError("--tracer: a colour checkpoint's teacher is measured on images:DIR pictures")
     reports = {}
@@ -94,7 +98,8 @@ def evaluate(
         write_output(sheet, png_bytes(comparison_sheet(targets, finals)))
 
 
-def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, search=False, workers=1) -> None:
+def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, search=False, workers=1,
+                       sheet_inputs=True) -> None:
     """The agent's paintings (when a checkpoint is given) and, with `search`, the colour
     search's, beside the mosaic and mean-colour baselines on the same pictures."""
     from pathlib import Path
@@ -129,9 +134,9 @@ def _evaluate_painting(checkpoint, data, paint, n, seed, json_path, sheet, searc
                    "painting": [r.to_dict() for method, r in reports if method == "agent"],
                    "colour_search": [r.to_dict() for method, r in reports if method == "colour search"]}
         write_output(json_path, (json.dumps(payload, indent=1) + "\n").encode())
-    if sheet and rows:  # the pictures, then one row per budget
+    if sheet and rows:  # the pictures (unless left out), then one row per budget
         originals = [_upscaled(p, largest) for p in held_out_pictures(Path(data.split(":", 1)[1]), 8, largest)]
-        cells = [*originals[: len(rows[0])], *[p for row in rows for p in row]]
+        cells = [*(originals[: len(rows[0])] if sheet_inputs else []), *[p for row in rows for p in row]]
         write_output(sheet, png_bytes(image_grid(cells, columns=len(rows[0]))))
 
 
