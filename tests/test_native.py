@@ -285,3 +285,30 @@ def test_a_glyph_of_dots_is_ink_to_draw_not_a_blank_page():
         pen.ellipse([x - 3, y - 3, x + 3, y + 3], fill=0)
     lines = find_lines(1.0 - np.asarray(image, np.float32) / 255.0)
     assert not lines.blank and lines.mask.sum() >= 3 * 25
+
+
+@pytest.mark.parametrize("length", [10.0, 40.0, 160.0])
+def test_a_segment_drawn_at_the_size_for_a_width_is_that_wide_at_any_length(length):
+    """The pen paints short segments wider than long ones (each is drawn in the same time)."""
+    from spiral_cli.painting.calibration import size_for_width
+    from spiral_cli.painting.painter import Painter
+
+    for width in (2.0, 5.0):
+        size = size_for_width("classic/pen", width, length)
+        across = []
+        for y in (20.0, 20.5):  # a line along pixels' edges and one through their centres
+            painter = Painter(int(length) + 40, 41, "classic/pen")
+            painter.execute(Action("draw", (20.0, y), (20.0 + length / 2, y), (20.0 + length, y), 1.0, size))
+            across.append(ink(painter.rgb()[..., 0]).sum(0)[int(20 + length / 4): int(20 + 3 * length / 4) + 1].mean())
+        assert np.mean(across) == pytest.approx(width, rel=0.1), (length, width, size)
+
+
+def test_a_comb_of_short_strokes_is_traced_at_its_own_width():
+    from spiral_cli.parsing.parse import canvas_image, parse_read
+
+    bars = [[Action("draw", (12.0 + 10 * i, 12.0), (12.0 + 10 * i, 32.0), (12.0 + 10 * i, 52.0), 1.0, 2.5)]
+            for i in range(5)]
+    comb = render_program(StrokeProgram(64, 64, "classic/pen", "grayscale").with_strokes(bars))[..., :1]
+    traced = parse_read([canvas_image(comb)], method="trace")[0]
+    assert len(traced.program.pen_strokes) == 5
+    assert traced.relative_residual < 0.1  # 0.32 when sizes came from long lines, too wide for these

@@ -90,7 +90,8 @@ class ParseResult:
 
 
 def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", steps: int | None = None,
-                 seed: int = 0, drawings: list[Drawing] | None = None) -> list[tuple[StrokeProgram, dict]]:
+                 seed: int = 0, drawings: list[Drawing] | None = None,
+                 tracer_if_closer: bool = True) -> list[tuple[StrokeProgram, dict]]:
     """Programs (image frame) of images parsed whole on the agent's canvas, with what the
     canvas saw. `fast` is one pass of the agent (sampled close to its most likely actions), a
     second over what the glyphs it left far from their targets still miss, a
@@ -98,8 +99,9 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
     searched rollouts by reconstruction error, then refines its strokes off the grid against
     the renderer. With `drawings` (measured),
     a grayscale agent sees each drawing's lines as a pen would draw them: paper tone out,
-    a pencil's faint lines at full ink."""
-    largest = [np.inf] * len(images)
+    a pencil's faint lines at full ink; and, with `tracer_if_closer`, a glyph whose lines the
+    classic tracer re-renders closer gets the tracer's strokes."""
+    largest, originals = [np.inf] * len(images), images
     if drawings is not None and draws_lines(agent):
         images = [as_pen_lines(image, drawing) for image, drawing in zip(images, drawings)]
         line = GLYPH_LINE * agent.env.canvas / 64
@@ -113,19 +115,37 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
         canvas = {"canvas": agent.env.canvas, "scale": fit.scale, "offset": list(fit.offset),
                   "canvas_relative_residual": float(error / max(nothing, 1e-12))}
         results.append((to_image_frame(program, image, fit), canvas))
+    if drawings is not None and draws_lines(agent) and tracer_if_closer:
+        results = [_closer_of(result, image, original, drawing)
+                   for result, image, original, drawing in zip(results, images, originals, drawings)]
     return results
 
 
+def _closer_of(parsed: tuple[StrokeProgram, dict], lines: InkImage, image: InkImage, drawing: Drawing
+               ) -> tuple[StrokeProgram, dict]:
+    """The agent's program unless the classic tracer's (`--method trace` on `image`) re-renders
+    closer to the lines the agent was given: on glyphs of many strokes (kanji, sketches) the
+    agent's episodes miss lines that the tracer has."""
+    program, canvas = parsed
+    traced, _, _ = parse_drawing(image, drawing, None, "trace")
+    agents, tracers = native_error(program, lines.ink)[1], native_error(traced, lines.ink)[1]
+    if tracers >= agents:
+        return parsed
+    return traced, {**canvas, "strokes_from": "tracer", "agent_relative_residual": agents}
+
+
 def parse_canvases(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
-                   seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray]:
+                   seed: int = 0, tracer_if_closer: bool = True) -> tuple[list[StrokeProgram], np.ndarray]:
     """What `spiral parse` makes of canvas-sized grayscale images (N, H, W, 1) uint8, as if
-    each were a user's glyph file: programs in the images' frame and their renders."""
+    each were a user's glyph file: programs in the images' frame and their renders
+    (`tracer_if_closer=False`: the agent's pipeline alone, never the tracer's strokes)."""
     images = [canvas_image(target) for target in targets]
     drawings = [measure(image) for image in images]
     drawn = [i for i, d in enumerate(drawings) if not d.lines.blank]
     empty = StrokeProgram(targets.shape[2], targets.shape[1], agent.env.brush, "grayscale")
     programs = [empty] * len(images)
-    parsed = parse_images(agent, [images[i] for i in drawn], quality, steps, seed, [drawings[i] for i in drawn])
+    parsed = parse_images(agent, [images[i] for i in drawn], quality, steps, seed, [drawings[i] for i in drawn],
+                          tracer_if_closer)
     for index, (program, _) in zip(drawn, parsed):
         programs[index] = program
     renders = np.stack([render_program(p)[..., :1] if p.strokes else np.full(targets.shape[1:], 255, np.uint8)
@@ -408,8 +428,10 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
             source = {"method": method, "checkpoint": name, "quality": quality, "kind": drawings[index].kind,
                       "light_on_dark": images[index].inverted, **canvas}
             program, render, toned = match_tone(program, images[index].ink, drawings[index].lines.level)
-            results[index] = finish(images[index], program, source, _notes(drawings[index], agent, name) + toned,
-                                    max_strokes, render)
+            traced = ["the classic tracer's strokes re-render closer than the agent's: kept them"] \
+                if canvas.get("strokes_from") == "tracer" else []
+            results[index] = finish(images[index], program, source,
+                                    _notes(drawings[index], agent, name) + traced + toned, max_strokes, render)
     return results
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spiral_cli.painting.calibration import size_for_width
+from spiral_cli.painting.calibration import segment_length, size_for_width
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.curves import centred, extended, fit_segments, smooth
 from spiral_cli.tracing.lines import Lines, find_lines
@@ -28,20 +28,22 @@ def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUS
     radius = max(1, int(round(lines.width / 3)))
     paths = [centred(smooth(p, radius), lines.ink, lines.width) for p in paths]
     paths = drawing_order([extended(p, lines.ink, lines.width, lines.level) for p in paths])
-    size = size_for_width(brush, lines.width)
     actions: list[Action] = []
     for path in paths:
         points = path[:, ::-1] + 0.5  # (row, column) of pixels to (x, y) of their centres
-        actions += stroke_actions(points, fit_segments(points, TOLERANCE), size, min(1.0, lines.level))
+        actions += stroke_actions(points, fit_segments(points, TOLERANCE), brush, lines.width, min(1.0, lines.level))
     return program.with_actions(actions)
 
 
-def stroke_actions(points: np.ndarray, segments, size: float, pressure: float) -> list[Action]:
-    """A jump to the first (x, y) point, then one draw per (control, end) segment."""
+def stroke_actions(points: np.ndarray, segments, brush: str, width: float, pressure: float) -> list[Action]:
+    """A jump to the first (x, y) point, then one draw per (control, end) segment, each at the
+    size that paints a segment of its length `width` px wide."""
     point = lambda p: (float(p[0]), float(p[1]))
     start = point(points[0])
-    actions = [Action("jump", start, start, start, pressure, size)]
+    actions = []
     for control, end in segments:
+        size = size_for_width(brush, width, segment_length(start, point(control), point(end)))
         actions.append(Action("draw", start, point(control), point(end), pressure, size))
         start = point(end)
-    return actions
+    first = actions[0].size if actions else size_for_width(brush, width)
+    return [Action("jump", point(points[0]), point(points[0]), point(points[0]), pressure, first), *actions]
