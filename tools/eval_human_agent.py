@@ -46,11 +46,15 @@ def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool =
     reports[f"{checkpoint} one pass at temperature {temperature}"] = score(
         finals, images, programs, time.perf_counter() - start, truth=truth)
     for quality in ("fast", "best") if best else ("fast",):
-        start = time.perf_counter()
-        programs, finals = parse_canvases(agent, images, quality)
-        reports[f"{checkpoint} parse {quality}"] = score(finals, images, programs, time.perf_counter() - start,
-                                                         truth=truth)
-    return {k: v.to_dict() for k, v in reports.items()}
+        for fallback in (False, True):  # the agent's pipeline alone, then as spiral parse runs it
+            start = time.perf_counter()
+            programs, finals = parse_canvases(agent, images, quality, tracer_if_closer=fallback)
+            name = f"{checkpoint} parse {quality}" + ("" if fallback else " (agent alone: no tracer strokes)")
+            reports[name] = score(finals, images, programs, time.perf_counter() - start, truth=truth).to_dict()
+            if fallback:
+                reports[name]["traced_share"] = float(np.mean([(p.source or {}).get("strokes_from") == "tracer"
+                                                               for p in programs]))
+    return {k: v if isinstance(v, dict) else v.to_dict() for k, v in reports.items()}
 
 
 def tracer_reports(images: np.ndarray, truth: list) -> dict:
@@ -119,7 +123,7 @@ def show(title: str, reports: dict) -> None:
     table = Table(title=title)
     table.add_column("")
     keys = ["relative_residual", "strokes_per_image", "pen_strokes_per_image", "true_strokes_per_image",
-            "stroke_count_error", "chamfer_px", "images_per_second"]
+            "stroke_count_error", "chamfer_px", "images_per_second", "traced_share"]
     for key in keys:
         table.add_column(key.replace("_per_image", "").replace("_", " "), justify="right")
     for name, report in reports.items():

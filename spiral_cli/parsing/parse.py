@@ -146,8 +146,8 @@ def parse_canvases(agent: Agent, targets: np.ndarray, quality: str = "fast", ste
     programs = [empty] * len(images)
     parsed = parse_images(agent, [images[i] for i in drawn], quality, steps, seed, [drawings[i] for i in drawn],
                           tracer_if_closer)
-    for index, (program, _) in zip(drawn, parsed):
-        programs[index] = program
+    for index, (program, canvas) in zip(drawn, parsed):
+        programs[index] = replace(program, source=canvas)  # what the canvas saw, and whose strokes
     renders = np.stack([render_program(p)[..., :1] if p.strokes else np.full(targets.shape[1:], 255, np.uint8)
                         for p in programs])
     return programs, renders
