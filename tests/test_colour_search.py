@@ -93,3 +93,22 @@ def test_spiral_parse_paints_a_picture_with_the_colour_search_alone(tmp_path):
     assert program["source"]["relative_residual"] < 0.2
     refused = run_spiral("parse", str(tmp_path / "photo.png"), "--method", "search", "--checkpoint", "omniglot")
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_a_mirrored_painting_paints_the_mirrored_picture():
+    from spiral_cli.training.trainer import mirrored_paintings
+
+    config = PaintConfig(canvas=64, brush="classic/pen", color=True, episode_length=8)
+    target = picture(3)
+    episode = paint_episode(target, config, candidates=16)
+    actions = {k: np.array([[a[k] for a in episode]]) for k in episode[0]}
+    _, painted = render_episodes([episode], config)
+    images, mirrored = mirrored_paintings(np.stack([target, painted[0]]), {k: np.repeat(v, 2, 0) for k, v in actions.items()},
+                                          config.grid)
+    assert len(images) == 4
+    flipped_episode = [{k: int(v[2, t]) for k, v in mirrored.items()} for t in range(len(episode))]
+    _, repainted = render_episodes([flipped_episode], config)
+    inner = slice(4, 58)  # away from the two columns that repeat the edge
+    error = squared_error(repainted[0][:, inner], images[3][:, inner])
+    assert error < 0.1 * squared_error(images[3][:, inner], images[1][:, inner])  # far closer than unmirrored
+    assert np.array_equal(images[2][:, :62], target[:, 61::-1])  # pixel column j is column 61 - j
