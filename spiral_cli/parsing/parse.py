@@ -280,7 +280,8 @@ def parse_drawing(image: InkImage, drawing: Drawing, agent: Agent | None, method
     stage = on_stage or (lambda name: None)
     lines = drawing.lines
     stage("tracing")
-    program = trace_program(image.ink, lines)
+    # the refinement calibrates widths for long lines: it starts from sizes made that way
+    program = trace_program(image.ink, lines, segment_sizes=method == "trace")
     facts: dict = {"line_width": lines.width}
     if method == "agent":
         scale = working_scale(lines, width_of_size(agent.env.brush, AGENT_SIZE * agent.env.canvas / 64))

@@ -16,8 +16,11 @@ BRUSH = "classic/pen"
 TOLERANCE = 0.75  # px a curve may stray from the centre line before it is split
 
 
-def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUSH) -> StrokeProgram:
-    """A stroke program in the image's pixel frame for ink (H, W) in [0, 1]."""
+def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUSH,
+                  segment_sizes: bool = True) -> StrokeProgram:
+    """A stroke program in the image's pixel frame for ink (H, W) in [0, 1]; each segment at
+    the size that paints one of its length as wide as the lines (`segment_sizes`), or every
+    segment at the size of a long line (what refine_native's width calibration assumes)."""
     lines = lines or find_lines(ink)
     program = StrokeProgram(ink.shape[1], ink.shape[0], brush, "grayscale")
     if lines.blank:
@@ -31,18 +34,21 @@ def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUS
     actions: list[Action] = []
     for path in paths:
         points = path[:, ::-1] + 0.5  # (row, column) of pixels to (x, y) of their centres
-        actions += stroke_actions(points, fit_segments(points, TOLERANCE), brush, lines.width, min(1.0, lines.level))
+        actions += stroke_actions(points, fit_segments(points, TOLERANCE), brush, lines.width, min(1.0, lines.level),
+                                  segment_sizes)
     return program.with_actions(actions)
 
 
-def stroke_actions(points: np.ndarray, segments, brush: str, width: float, pressure: float) -> list[Action]:
+def stroke_actions(points: np.ndarray, segments, brush: str, width: float, pressure: float,
+                   segment_sizes: bool = True) -> list[Action]:
     """A jump to the first (x, y) point, then one draw per (control, end) segment, each at the
-    size that paints a segment of its length `width` px wide."""
+    size that paints a segment of its length (or a long line) `width` px wide."""
     point = lambda p: (float(p[0]), float(p[1]))
     start = point(points[0])
     actions = []
     for control, end in segments:
-        size = size_for_width(brush, width, segment_length(start, point(control), point(end)))
+        length = segment_length(start, point(control), point(end)) if segment_sizes else None
+        size = size_for_width(brush, width, length)
         actions.append(Action("draw", start, point(control), point(end), pressure, size))
         start = point(end)
     first = actions[0].size if actions else size_for_width(brush, width)
