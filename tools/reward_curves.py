@@ -68,6 +68,16 @@ def measured_baselines(agent: Agent, data: str, n: int, tracer: bool) -> dict:
     return baselines
 
 
+def since_reinforce(points: list[dict]) -> list[dict]:
+    """The points from the first reinforced one on, counted from it (all of a run without a warm start)."""
+    first = next((i for i, p in enumerate(points) if p.get("phase") == "reinforce"), 0)
+    if not any(p.get("phase") == "warm-start" for p in points):
+        return points
+    origin = points[first]
+    return [{**p, "env_steps": p["env_steps"] - origin["env_steps"], "wall_seconds": p["wall_seconds"] - origin["wall_seconds"]}
+            for p in points[first:]]
+
+
 def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for index, (label, points) in enumerate(curves.items()):
@@ -105,6 +115,10 @@ def main() -> None:
     parser.add_argument("--recorded", action="store_true",
                         help="the greedy figures spiral train recorded on validation images at each checkpoint "
                              "(--select), instead of evaluating every checkpoint on test images")
+    parser.add_argument("--since-reinforce", action="store_true",
+                        help="from where each run's reinforcement began: a run with a warm start is drawn from its "
+                             "first reinforced checkpoint on, env steps and minutes counted from there (to set it "
+                             "beside runs that began --init-from that checkpoint)")
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--title", default="")
@@ -121,6 +135,8 @@ def main() -> None:
                           for name, value in measured["baselines"].items() if name != "empty canvas"})
     for index, run_dir in enumerate(args.runs):
         label, points = curve(run_dir, args.data, args.n, args.recorded)
+        if args.since_reinforce:
+            points = since_reinforce(points)
         curves[args.label[index] if args.label else f"{label}: {run_dir.name}"] = points
     if args.runs:
         baselines.update(measured_baselines(Agent.load(args.runs[0]), args.data, args.n, args.tracer))
