@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from spiral_cli.data.datasets import load_dataset
-from spiral_cli.data.paintings import load_paintings, make_paintings
+from spiral_cli.data.paintings import load_paintings, make_paintings, mirrored_paintings
 from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.errors import UsageError
 from spiral_cli.tracing.colour_search import paint_episode
@@ -96,8 +96,6 @@ def test_spiral_parse_paints_a_picture_with_the_colour_search_alone(tmp_path):
 
 
 def test_a_mirrored_painting_paints_the_mirrored_picture():
-    from spiral_cli.training.trainer import mirrored_paintings
-
     config = PaintConfig(canvas=64, brush="classic/pen", color=True, episode_length=8)
     target = picture(3)
     episode = paint_episode(target, config, candidates=16)

@@ -39,12 +39,12 @@ def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool =
     reports = {}
     start = time.perf_counter()
     programs, finals = agent.run(images, greedy=True)
-    reports[f"{checkpoint} greedy"] = score(finals, images, programs, time.perf_counter() - start, truth=truth)
+    reports[f"{checkpoint} greedy"] = score(finals, images, programs, time.perf_counter() - start, truth=truth).to_dict()
     temperature = QUALITIES["fast"].temperature
     start = time.perf_counter()
     programs, finals = agent.run(images, temperature=temperature)
     reports[f"{checkpoint} one pass at temperature {temperature}"] = score(
-        finals, images, programs, time.perf_counter() - start, truth=truth)
+        finals, images, programs, time.perf_counter() - start, truth=truth).to_dict()
     for quality in ("fast", "best") if best else ("fast",):
         for fallback in (False, True):  # the agent's pipeline alone, then as spiral parse runs it
             start = time.perf_counter()
@@ -54,7 +54,7 @@ def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool =
             if fallback:
                 reports[name]["traced_share"] = float(np.mean([(p.source or {}).get("strokes_from") == "tracer"
                                                                for p in programs]))
-    return {k: v if isinstance(v, dict) else v.to_dict() for k, v in reports.items()}
+    return reports
 
 
 def tracer_reports(images: np.ndarray, truth: list) -> dict:

@@ -70,9 +70,9 @@ def measured_baselines(agent: Agent, data: str, n: int, tracer: bool) -> dict:
 
 def since_reinforce(points: list[dict]) -> list[dict]:
     """The points from the first reinforced one on, counted from it (all of a run without a warm start)."""
-    first = next((i for i, p in enumerate(points) if p.get("phase") == "reinforce"), 0)
     if not any(p.get("phase") == "warm-start" for p in points):
         return points
+    first = next(i for i, p in enumerate(points) if p.get("phase") != "warm-start")
     origin = points[first]
     return [{**p, "env_steps": p["env_steps"] - origin["env_steps"], "wall_seconds": p["wall_seconds"] - origin["wall_seconds"]}
             for p in points[first:]]

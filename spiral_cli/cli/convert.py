@@ -31,7 +31,7 @@ def convert(
     brush: str = typer.Option(None, "--brush", help="PNG and GIF: re-render with this brush."),
     color_by_stroke: bool = typer.Option(False, "--color-by-stroke", help="SVG: give each stroke its own colour."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse larger images."),
-    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (trace: the classic centre-line tracer alone; trace-refine: the pipeline without the agent; mcmc: the scenes baseline)."),
+    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (agent: the whole pipeline, a glyph getting the classic tracer's strokes where they re-render closer; trace: the classic centre-line tracer alone; trace-refine: the pipeline without the agent; mcmc: the scenes baseline)."),
     max_strokes: int = typer.Option(None, "--max-strokes", help="Keep at most this many strokes per image (the longest)."),
     budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
     rdp: float = typer.Option(0.0, "--rdp", help="stroke3: simplify strokes with Douglas-Peucker, this tolerance in px."),

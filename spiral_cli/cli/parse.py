@@ -53,7 +53,7 @@ def parse(
     brush: str = typer.Option(None, "--brush", help="PNG and GIF: re-render with this brush."),
     color_by_stroke: bool = typer.Option(False, "--color-by-stroke", help="SVG: give each stroke its own colour."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse larger images (decompression bombs)."),
-    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (trace: the classic centre-line tracer alone; trace-refine: the pipeline without the agent; search: the colour stroke search paints the picture coarse to fine, no checkpoint; mcmc: the scenes baseline)."),
+    method: str = typer.Option("agent", "--method", help=f"One of: {', '.join(METHODS)} (agent: the whole pipeline, a glyph getting the classic tracer's strokes where they re-render closer; trace: the classic centre-line tracer alone; trace-refine: the pipeline without the agent; search: the colour stroke search paints the picture coarse to fine, no checkpoint; mcmc: the scenes baseline)."),
     max_strokes: int = typer.Option(None, "--max-strokes", help="Keep at most this many strokes (the longest); a colour agent paints a picture coarse to fine in this many [default: down to 2x zoom]."),
     budget: int = typer.Option(1000, "--budget", help="mcmc: renders per image."),
     azimuth: float = typer.Option(None, "--azimuth", help="Scenes PNG: camera angle around the platform (degrees)."),

@@ -77,6 +77,23 @@ def load_paintings(folder: Path) -> Paintings:
         raise UsageError(f"{path}: not a paintings file made by spiral dataset paintings ({exc})") from None
 
 
+def mirrored_paintings(images: np.ndarray, actions: dict, grid: int) -> tuple[np.ndarray, dict]:
+    """The paintings and their mirror images: each picture flipped left to right about the
+    grid's middle column (x -> (grid - 1) * unit - x, so every cell lands on a cell; the two
+    columns that come in at the right repeat the edge) with its program's cells mirrored.
+    Cloning 1,588 faces overfitted within 15 minutes (validation 0.134 -> 0.157 by 27)."""
+    unit = images.shape[2] // grid
+    shift = images.shape[2] - (grid - 1) * unit  # columns beyond the mirror's reach
+    flipped = images[:, :, ::-1][:, :, shift:]
+    flipped = np.concatenate([flipped, np.repeat(flipped[:, :, -1:], shift, axis=2)], axis=2)
+    mirrored = dict(actions)
+    for name in ("end", "control"):
+        rows, columns = np.divmod(actions[name], grid)
+        mirrored[name] = rows * grid + (grid - 1 - columns)
+    return (np.concatenate([images, flipped]),
+            {k: np.concatenate([actions[k], mirrored[k]]) for k in actions})
+
+
 def _search_part(chunk: tuple[int, np.ndarray], config: PaintConfig, candidates: int) -> tuple[int, dict]:
     from spiral_cli.tracing.colour_search import paint_episode
     from spiral_cli.tracing.episodes import render_episodes
