@@ -61,6 +61,30 @@ def test_painting_programs_are_made_once_and_an_interrupted_run_resumes(tmp_path
         load_paintings(tmp_path / "out")
 
 
+def test_crops_are_new_views_of_each_training_picture_and_are_painted_too(tmp_path):
+    from spiral_cli.data.datasets import jittered_crops
+
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for index in range(12):
+        Image.fromarray(picture(index, 48)).save(folder / f"{index:03d}.png")
+    centres = load_dataset(f"images:{folder}", "train", 32, True).images
+    crops = jittered_crops(f"images:{folder}", "train", 32, per_image=3)
+    assert crops.shape == (3 * len(centres), 32, 32, 3)
+    assert np.array_equal(crops, jittered_crops(f"images:{folder}", "train", 32, per_image=3))
+    views = crops.reshape(len(centres), 3, 32, 32, 3)
+    for centre, own in zip(centres, views):  # each crop is nearer its own picture than any other one
+        others = views[[not np.array_equal(centre, c) for c in centres]].reshape(-1, 32, 32, 3)
+        assert max(squared_error(v, centre) for v in own) < min(squared_error(o, centre) for o in others)
+    copies = [squared_error(v, c) == 0 for c, own in zip(centres, views) for v in own]
+    assert sum(copies) <= len(copies) / 5  # views, not copies (a crop of 98% rounds to the whole)
+    config = PaintConfig(color=True, brush="classic/pen", canvas=32, grid=16, episode_length=4)
+    made = make_paintings(f"images:{folder}", tmp_path / "out", config, candidates=4, workers=1, crops=3)
+    assert np.array_equal(made.images, np.concatenate([centres, crops])) and len(made.errors) == 4 * len(centres)
+    with pytest.raises(UsageError, match="images:DIR"):
+        jittered_crops(f"omniglot:{folder}", "train", 32, per_image=1)
+
+
 def test_spiral_eval_measures_the_colour_search_beside_the_baselines_without_a_checkpoint(tmp_path):
     import json
 

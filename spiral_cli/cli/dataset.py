@@ -91,6 +91,8 @@ def paintings(
     candidates: int = typer.Option(64, "--candidates", help="Random strokes the search tries per step."),
     n: int = typer.Option(None, "--n", help="Only the first N training pictures."),
     workers: int = typer.Option(len(os.sched_getaffinity(0)), "--workers", help="Parallel processes."),
+    crops: int = typer.Option(0, "--crops", help="Also paint K jittered crops of every picture (80-100% of "
+                              "its centre square, moved by up to a tenth): more pictures to clone."),
 ) -> None:
     """COLOUR PICTURES WITH PROGRAMS: a greedy stroke search paints each training picture in one
     20-step episode (the teacher a colour agent clones). Parts already written are kept, so an
@@ -99,8 +101,8 @@ def paintings(
     from spiral_cli.envs.paint import PaintConfig
     from spiral_cli.painting.brushes import brush_path
 
-    if candidates < 1 or workers < 1 or (n is not None and n < 1):
-        raise UsageError("--candidates, --workers and --n must be at least 1")
+    if candidates < 1 or workers < 1 or (n is not None and n < 1) or crops < 0:
+        raise UsageError("--candidates, --workers and --n must be at least 1, --crops at least 0")
     if not data.startswith("images:"):
         raise UsageError("--data must be colour pictures: images:DIR")
     brush_path(brush)  # an unknown brush fails here, before the work
@@ -111,7 +113,7 @@ def paintings(
                   console=console, transient=True) as progress:
         bar = progress.add_task("paintings", total=None)
         made = make_paintings(data, out_dir, config, candidates, workers, n,
-                              on_progress=lambda done: progress.advance(bar, done))
+                              on_progress=lambda done: progress.advance(bar, done), crops=crops)
     seconds = time.monotonic() - started
     console.print(f"{len(made)} pictures in {out_dir}/paintings.npz ({seconds:.0f} s): mean squared error "
                   f"{made.errors.mean():.4f} per pixel at {config.canvas} px", highlight=False)

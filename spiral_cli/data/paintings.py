@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from spiral_cli.agent.noise import content_seed
-from spiral_cli.data.datasets import load_dataset
+from spiral_cli.data.datasets import jittered_crops, load_dataset
 from spiral_cli.envs.paint import COLOR_KEYS, PaintConfig
 from spiral_cli.errors import UsageError
 from spiral_cli.export.files import write_output
@@ -40,10 +40,13 @@ class Paintings:
 
 
 def make_paintings(data: str, out_dir: Path, config: PaintConfig, candidates: int, workers: int = 1,
-                   limit: int | None = None, on_progress=None) -> Paintings:
-    """Search a program for every training picture of `data` (the first `limit`), in
-    `workers` processes; parts already in OUT_DIR/parts are kept."""
+                   limit: int | None = None, on_progress=None, crops: int = 0) -> Paintings:
+    """Search a program for every training picture of `data` (the first `limit`) and for
+    `crops` jittered crops of each (`jittered_crops`), in `workers` processes; parts already in
+    OUT_DIR/parts are kept."""
     pictures = load_dataset(data, "train", config.canvas, True, limit=limit).images
+    if crops:
+        pictures = np.concatenate([pictures, jittered_crops(data, "train", config.canvas, crops, limit=limit)])
     if not len(pictures):
         raise UsageError(f"--data {data}: no training pictures")
     parts_dir = Path(out_dir) / "parts"
