@@ -7,6 +7,7 @@ import colorsys
 import svgwrite
 from svgwrite.extensions import Inkscape
 
+from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.programs.model import Action, StrokeProgram
 
 _GOLDEN_RATIO = 0.618033988749895
@@ -38,8 +39,9 @@ def _path_data(run: tuple[Action, ...]) -> str:
 
 def program_svg(program: StrokeProgram, color_by_stroke: bool = False) -> str:
     """One Inkscape layer of round-capped paths in canvas pixels, one per continuous stroke
-    (a chain of quadratic Beziers): width from brush size, opacity from pressure (their
-    means along the stroke)."""
+    (a chain of quadratic Beziers): width the ink the brush lays across a line of the stroke's
+    size (the pen's is 1.5 times its size; the soft pen's rim counts by its ink), opacity from
+    pressure (their means along the stroke)."""
     drawing = svgwrite.Drawing(
         size=(f"{program.width}px", f"{program.height}px"),
         viewBox=f"0 0 {program.width} {program.height}",
@@ -53,7 +55,7 @@ def program_svg(program: StrokeProgram, color_by_stroke: bool = False) -> str:
     palette = stroke_palette(len(runs)) if color_by_stroke else None
     for index, run in enumerate(runs):
         path = drawing.path(d=_path_data(run))
-        path["stroke-width"] = _number(sum(a.size for a in run) / len(run))
+        path["stroke-width"] = _number(width_of_size(program.brush, sum(a.size for a in run) / len(run)))
         path["stroke-opacity"] = _number(sum(a.pressure for a in run) / len(run))
         if palette is not None:
             path["stroke"] = palette[index]

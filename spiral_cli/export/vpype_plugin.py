@@ -2,7 +2,7 @@
 
 Installed with the package's `vpype` extra (entry point `vpype.plugins`). One vpype line per
 continuous stroke, in drawing order, in the image's pixel frame (vpype's unit is the CSS
-pixel); the layer's pen width is the strokes' mean brush size."""
+pixel); the layer's pen width is the ink width of the strokes' mean brush size."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def spiral(document: vp.Document, image, checkpoint, quality, method, layer) -> 
     """Parse IMAGE (a drawing, handwriting, a scan) into pen strokes with spiral.
 
     Each continuous stroke becomes one line, in the order it is drawn, at the image's own
-    pixel coordinates; the page grows to the image's size. The layer's pen width is set from
-    the strokes' brush size.
+    pixel coordinates; the page grows to the image's size. The layer's pen width is the ink
+    width of the strokes' mean brush size.
 
     Examples:
 
@@ -38,6 +38,7 @@ def spiral(document: vp.Document, image, checkpoint, quality, method, layer) -> 
         vpype spiral --method trace --layer 2 sketch.png show
     """
     from spiral_cli.errors import UsageError
+    from spiral_cli.painting.calibration import width_of_size
     from spiral_cli.parsing.parse import parse_files
     from spiral_cli.programs.polylines import mean_size, stroke_polylines
 
@@ -49,7 +50,7 @@ def spiral(document: vp.Document, image, checkpoint, quality, method, layer) -> 
     lines = vp.LineCollection([line[:, 0] + 1j * line[:, 1] for line in stroke_polylines(program)])
     size = mean_size(program)
     if size is not None:
-        lines.set_property(vp.METADATA_FIELD_PEN_WIDTH, size)
+        lines.set_property(vp.METADATA_FIELD_PEN_WIDTH, width_of_size(program.brush, size))
     document.add(lines, vpype_cli.single_to_layer_id(layer, document), with_metadata=True)
     document.extend_page_size((float(program.width), float(program.height)))
     return document

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from spiral_cli.errors import UsageError
 
+PACKAGE_BRUSH_DIR = Path(__file__).with_name("brushes")  # spiral's own brushes (spiral/soft_pen), CC0 as MyPaint's
 SYSTEM_BRUSH_DIRS = (
     Path("/usr/share/mypaint-data/1.0/brushes"),
     Path("/usr/local/share/mypaint-data/1.0/brushes"),
@@ -16,9 +17,9 @@ DEFAULT_BRUSH = "classic/dry_brush"
 
 
 def brush_dirs() -> list[Path]:
-    """Folders searched for brushes: $SPIRAL_BRUSH_PATH (colon-separated) first."""
+    """Folders searched for brushes: $SPIRAL_BRUSH_PATH (colon-separated) first, then spiral's own."""
     extra = [Path(p) for p in os.environ.get("SPIRAL_BRUSH_PATH", "").split(os.pathsep) if p]
-    return [d for d in (*extra, *SYSTEM_BRUSH_DIRS) if d.is_dir()]
+    return [d for d in (*extra, PACKAGE_BRUSH_DIR, *SYSTEM_BRUSH_DIRS) if d.is_dir()]
 
 
 def available_brushes() -> list[str]:
@@ -40,7 +41,7 @@ def brush_path(name: str) -> Path:
         candidate = root / f"{name}.myb"
         if candidate.is_file():
             return candidate
-    if not brush_dirs():
+    if not any(d.is_dir() for d in SYSTEM_BRUSH_DIRS):
         raise UsageError(
             "no MyPaint brushes installed: install them with 'sudo apt-get install mypaint-brushes'"
         )

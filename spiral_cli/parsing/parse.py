@@ -31,6 +31,7 @@ from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
 from spiral_cli.parsing.scale import Drawing, colourful, measure, working_scale
 from spiral_cli.parsing.scenes import parse_scene_images
 from spiral_cli.parsing.stitch import join_strokes
+from spiral_cli.parsing.soften import NOTE as SOFT_PEN_NOTE, soft_edges
 from spiral_cli.parsing.tone import match_tone
 from spiral_cli.parsing.windowed import add_missing_strokes
 from spiral_cli.programs.model import Action, StrokeProgram
@@ -118,7 +119,16 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
     if drawings is not None and draws_lines(agent) and tracer_if_closer:
         results = [_closer_of(result, image, original, drawing)
                    for result, image, original, drawing in zip(results, images, originals, drawings)]
+    if drawings is not None and draws_lines(agent):
+        results = [_softened(result, original) for result, original in zip(results, originals)]
     return results
+
+
+def _softened(parsed: tuple[StrokeProgram, dict], image: InkImage) -> tuple[StrokeProgram, dict]:
+    """The soft pen's strokes where they re-render closer to the image (`soft_edges`)."""
+    program, canvas = parsed
+    softened, _, note = soft_edges(program, image.ink)
+    return (softened, {**canvas, "soft_pen": True}) if note else parsed
 
 
 def _closer_of(parsed: tuple[StrokeProgram, dict], lines: InkImage, image: InkImage, drawing: Drawing
@@ -420,8 +430,9 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
         else:
             on_image = (lambda stage, path=image.path: on_stage(path, stage)) if on_stage else None
             program, facts, render = parse_drawing(image, drawing, agent, method, quality, seed, on_image, steps)
+            program, render, softened = soft_edges(program, image.ink, render)
             program, render, toned = match_tone(program, image.ink, drawing.lines.level, render)
-            results[index] = finish(image, program, {**source, **facts}, notes + toned, max_strokes, render)
+            results[index] = finish(image, program, {**source, **facts}, notes + softened + toned, max_strokes, render)
     for name, chosen in whole.items():
         agent = load_agent(name)
         parsed = parse_images(agent, [images[i] for i in chosen], quality, steps, seed, [drawings[i] for i in chosen])
@@ -431,6 +442,7 @@ def parse_read(images: list[InkImage], checkpoint: str | None = None, quality: s
             program, render, toned = match_tone(program, images[index].ink, drawings[index].lines.level)
             traced = ["the classic tracer's strokes re-render closer than the agent's: kept them"] \
                 if canvas.get("strokes_from") == "tracer" else []
+            traced += [SOFT_PEN_NOTE] if canvas.get("soft_pen") else []
             results[index] = finish(images[index], program, source,
                                     _notes(drawings[index], agent, name) + traced + toned, max_strokes, render)
     return results

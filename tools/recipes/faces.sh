@@ -1,8 +1,8 @@
 #!/bin/sh
-# Builds checkpoints/faces on a 2-core machine (about 100 minutes):
-#   1. the colour stroke search paints every training face and two jittered crops of each in one
-#      20-step episode each (spiral dataset paintings, about 35 minutes; resumable); training
-#      clones their mirror images too, six views of every face;
+# Builds checkpoints/faces on a 2-core machine (about 2 hours):
+#   1. the colour stroke search paints every training face and a jittered crop of each in one
+#      20-step episode each (spiral dataset paintings, about 60 minutes; resumable); training
+#      clones their mirror images too, four views of every face;
 #   2. the agent clones those programs for half its budget (learning rate 1e-3), then learns at 3e-4
 #      from the discriminator reward with the colour-histogram penalty (paper section 4.5), half the
 #      episodes reinforced and half searched, a quarter of the batches still cloning; each checkpoint
@@ -15,7 +15,7 @@ DATA=${DATA:-../shared/data}
 MINUTES=${MINUTES:-60}
 FACES="images:$DATA/faces"
 
-spiral dataset paintings runs/paintings-faces --data "$FACES" --crops 2
+spiral dataset paintings runs/paintings-faces --data "$FACES" --crops 1
 
 spiral train --data "$FACES" --paintings runs/paintings-faces --trace 1 --warm-start "$((MINUTES / 2))" \
   --warm-start-lr 1e-3 --lr 3e-4 --imitation 0.25 --search 8 --search-fraction 0.5 \
