@@ -134,3 +134,25 @@ def test_a_mirrored_painting_paints_the_mirrored_picture():
     error = squared_error(repainted[0][:, inner], images[3][:, inner])
     assert error < 0.1 * squared_error(images[3][:, inner], images[1][:, inner])  # far closer than unmirrored
     assert np.array_equal(images[2][:, :62], target[:, 61::-1])  # pixel column j is column 61 - j
+
+
+def test_recolouring_finds_the_colours_of_known_strokes():
+    """The strokes of a painting in grey get back the colours they were painted in."""
+    from dataclasses import replace
+
+    from spiral_cli.painting.painter import render_program
+    from spiral_cli.parsing.recolour import recolour
+    from spiral_cli.programs.model import Action, StrokeProgram
+
+    rng = np.random.default_rng(0)
+    actions = []
+    for _ in range(12):  # overlapping strokes: each colour counts only where it is still visible
+        start, control, end = (tuple(rng.uniform(5, 59, 2)) for _ in range(3))
+        actions += [Action("jump", start, start, start, 1.0, 8.0),
+                    Action("draw", start, control, end, 1.0, float(rng.uniform(4, 14)), tuple(rng.uniform(0, 1, 3)))]
+    painted = StrokeProgram(64, 64, "classic/pen", "color", tuple(actions))
+    target = render_program(painted) / np.float32(255)
+    grey = painted.with_actions(replace(a, color=(0.5, 0.5, 0.5)) if a.draws else a for a in actions)
+    recoloured, render = recolour(grey, target)
+    assert squared_error(render, (255 * target).astype(np.uint8)) < 1e-4 < squared_error(render_program(grey), render)
+    assert recolour(painted, target)[0] is painted  # nothing to gain: kept as it was

@@ -99,7 +99,8 @@ def test_the_budget_is_spent_worst_windows_first():
     program, _ = paint_picture(agent, image, strokes=6)
     added = program.strokes[4:]
     assert len(added) == 2  # one window's first two lines
-    assert all(a.start[0] >= 64 and a.start[1] >= 64 and a.color[0] > 0.8 for a in added)
+    # red, though recolouring mixes in the grey a stroke also covers
+    assert all(a.start[0] >= 64 and a.start[1] >= 64 and a.color[0] > 0.7 > 0.3 > a.color[1] for a in added)
 
 
 def untrained_colour_checkpoint(folder):

@@ -12,6 +12,7 @@ import numpy as np
 from spiral_cli.painting.painter import render_program
 from spiral_cli.parsing.agent import Agent
 from spiral_cli.parsing.images import InkImage
+from spiral_cli.parsing.recolour import recolour
 from spiral_cli.parsing.windows import Window, back_in_image, moved, reaches, tile_plan, window_pixels
 from spiral_cli.programs.model import StrokeProgram
 
@@ -38,7 +39,8 @@ def paint_picture(agent: Agent, image: InkImage, strokes: int | None = None, see
                   temperature: float | None = None, rollouts: int = 1) -> tuple[StrokeProgram, np.ndarray]:
     """The program (image px) painting `image` in at most `strokes` strokes (default: every
     level, `default_budget`), and its render (H, W, 3) in [0, 1]; each window keeps the
-    closest of `rollouts` episodes (the first greedy without a `temperature`, the others sampled)."""
+    closest of `rollouts` episodes (the first greedy without a `temperature`, the others sampled),
+    and at the end all strokes take the colours that fit the picture best (`recolour`)."""
     budget = default_budget(agent, image.width, image.height) if strokes is None else strokes
     program = StrokeProgram(image.width, image.height, agent.env.brush, "color")
     render = np.ones_like(image.rgb)
@@ -53,7 +55,8 @@ def paint_picture(agent: Agent, image: InkImage, strokes: int | None = None, see
         program = _paint_windows(agent, program, image.rgb, chosen, seed, temperature, steps, rollouts)
         program = _within_budget(program, budget)
         render = render_program(program).astype(np.float32) / 255.0
-    return program, render
+    program, painted = recolour(program, image.rgb)  # every window's colours, fitted together
+    return program, painted.astype(np.float32) / 255.0
 
 
 def _paint_windows(agent: Agent, program: StrokeProgram, rgb: np.ndarray, windows: list[Window], seed: int,

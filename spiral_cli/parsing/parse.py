@@ -25,6 +25,7 @@ from spiral_cli.parsing.extend import absorb_stubs, extend_ends
 from spiral_cli.parsing.merge import merge_doubled
 from spiral_cli.parsing.painting import paint_picture
 from spiral_cli.parsing.prune import prune_strokes, stroke_length
+from spiral_cli.parsing.recolour import recolour
 from spiral_cli.parsing.refine import refine_program
 from spiral_cli.parsing.refine_glyphs import refine_glyphs
 from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
@@ -171,7 +172,8 @@ def canvas_image(canvas: np.ndarray, name: str = "canvas") -> InkImage:
 
 def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps: int | None = None,
                 seed: int = 0) -> tuple[list[StrokeProgram], np.ndarray, np.ndarray]:
-    """Programs, renders and squared errors for canvas-sized targets (N, H, W, C) uint8."""
+    """Programs, renders and squared errors for canvas-sized targets (N, H, W, C) uint8. A colour
+    agent's strokes then take the colours that fit the picture best (`recolour`)."""
     chosen = QUALITIES[quality]
     candidates, refine, fit_iterations, prune = chosen.candidates, chosen.grid_refine, chosen.fit_iterations, chosen.prune
     best_programs, best_renders, best_errors = None, None, np.full(len(targets), np.inf)
@@ -184,6 +186,10 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
         for index in np.nonzero(errors < best_errors)[0]:
             best_programs[index], best_renders[index] = programs[index], renders[index]
         best_errors = np.minimum(best_errors, errors)
+    if paints(agent):
+        for index, target in enumerate(targets):
+            best_programs[index], best_renders[index] = recolour(best_programs[index], target / np.float32(255))
+        best_errors = _errors(best_renders, targets)
     if draws_lines(agent):
         best_programs, best_renders = _second_pass(agent, targets, best_programs, best_renders, best_errors, chosen,
                                                    steps, seed + chosen.rollouts)
