@@ -29,7 +29,7 @@ from spiral_cli.export.files import write_output
 from spiral_cli.export.raster import image_grid, png_bytes, render_strokes_coloured
 from spiral_cli.painting.painter import ink, render_program
 from spiral_cli.parsing.agent import Agent
-from spiral_cli.parsing.parse import QUALITIES, parse_canvases
+from spiral_cli.parsing.parse import QUALITIES, canvas_image, parse_canvases, parse_read
 from spiral_cli.tracing.episodes import render_episodes, trace_episodes
 from spiral_cli.tracing.native import trace_program
 
@@ -103,6 +103,11 @@ def mnist_reports(folder: Path, checkpoints: list[str], n: int) -> dict:
     start = time.perf_counter()
     programs, finals = render_episodes(trace_episodes(digits, config), config)
     runs["grid tracer (--trace teacher)"] = (programs, finals, time.perf_counter() - start)
+    start = time.perf_counter()  # the tracer as spiral parse runs it: soft pen and tone included
+    programs = [r.program for r in parse_read([canvas_image(d) for d in digits], method="trace")]
+    finals = np.stack([render_program(p)[..., :1] if p.strokes else np.full(digits.shape[1:], 255, np.uint8)
+                       for p in programs])
+    runs["parse --method trace"] = (programs, finals, time.perf_counter() - start)
     for name, (programs, finals, seconds) in runs.items():
         reports[name] = score(finals, digits, programs, seconds).to_dict()
         one = np.array([len(p.pen_strokes) == 1 for p in programs])

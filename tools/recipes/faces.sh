@@ -3,7 +3,7 @@
 #   1. the colour stroke search paints every training face and a jittered crop of each in one
 #      20-step episode each (spiral dataset paintings, about 60 minutes; resumable); training
 #      clones their mirror images too, four views of every face;
-#   2. the agent clones those programs for half its budget (learning rate 1e-3), then learns at 3e-4
+#   2. the agent clones those programs for two thirds of its budget (learning rate 1e-3), then at 3e-4
 #      from the discriminator reward with the colour-histogram penalty (paper section 4.5), half the
 #      episodes reinforced and half searched, a quarter of the batches still cloning; each checkpoint
 #      is scored on 200 validation faces and the best is kept (--select);
@@ -17,7 +17,7 @@ FACES="images:$DATA/faces"
 
 spiral dataset paintings runs/paintings-faces --data "$FACES" --crops 1
 
-spiral train --data "$FACES" --paintings runs/paintings-faces --trace 1 --warm-start "$((MINUTES / 2))" \
+spiral train --data "$FACES" --paintings runs/paintings-faces --trace 1 --warm-start "$((MINUTES * 2 / 3))" \
   --warm-start-lr 1e-3 --lr 3e-4 --imitation 0.25 --search 8 --search-fraction 0.5 \
   --reward discriminator --color-penalty 0.1 --d-centering 0.01 --brush classic/pen \
   --location-input --location-readout --actors 2 --batch-size 32 --minutes "$MINUTES" --history \
