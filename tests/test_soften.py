@@ -67,3 +67,15 @@ def test_spiral_parse_of_a_blurred_scan_writes_soft_strokes_that_re_render(tmp_p
     export = run_spiral("export", str(tmp_path / "scan.json"), "--png", str(tmp_path / "again.png"), "--scale", "4")
     assert export.returncode == 0, export.stderr  # the brush is found by name where spiral is installed
     assert Image.open(tmp_path / "again.png").size == (256, 256)
+
+
+def test_glyphs_parsed_on_the_agents_canvas_get_soft_strokes_when_blurred(untrained_checkpoint):
+    from spiral_cli.parsing.agent import Agent
+    from spiral_cli.parsing.parse import parse_canvases
+
+    crisp = render_program(loop())[..., :1]
+    soft = np.round(255 * (1 - blurred(loop())))[..., None].astype(np.uint8)
+    programs, renders = parse_canvases(Agent.load(untrained_checkpoint), np.stack([crisp, soft]))
+    assert [p.brush for p in programs] == ["classic/pen", SOFT_PEN]
+    assert programs[1].source.get("soft_pen") and not programs[0].source.get("soft_pen")
+    assert ((ink(renders[1][..., 0]) - blurred(loop())) ** 2).mean() < 0.1 * (blurred(loop()) ** 2).mean()
