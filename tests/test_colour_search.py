@@ -153,6 +153,6 @@ def test_recolouring_finds_the_colours_of_known_strokes():
     painted = StrokeProgram(64, 64, "classic/pen", "color", tuple(actions))
     target = render_program(painted) / np.float32(255)
     grey = painted.with_actions(replace(a, color=(0.5, 0.5, 0.5)) if a.draws else a for a in actions)
-    recoloured, render = recolour(grey, target)
+    _, render = recolour(grey, target)
     assert squared_error(render, (255 * target).astype(np.uint8)) < 1e-4 < squared_error(render_program(grey), render)
     assert recolour(painted, target)[0] is painted  # nothing to gain: kept as it was

@@ -20,8 +20,8 @@ from spiral_cli.errors import UsageError
 from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.painting.painter import Painter, ink, render_program
 from spiral_cli.parsing.agent import Agent, shipped_checkpoints
-from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
 from spiral_cli.parsing.extend import absorb_stubs, extend_ends
+from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, CanvasFit, InkImage, fit_to_canvas, read_image
 from spiral_cli.parsing.merge import merge_doubled
 from spiral_cli.parsing.painting import paint_picture
 from spiral_cli.parsing.prune import prune_strokes, stroke_length
@@ -31,8 +31,8 @@ from spiral_cli.parsing.refine_glyphs import refine_glyphs
 from spiral_cli.parsing.refine_native import ITERATIONS, refine_native
 from spiral_cli.parsing.scale import Drawing, colourful, measure, working_scale
 from spiral_cli.parsing.scenes import parse_scene_images
-from spiral_cli.parsing.stitch import join_strokes
 from spiral_cli.parsing.soften import NOTE as SOFT_PEN_NOTE, soft_edges
+from spiral_cli.parsing.stitch import join_strokes
 from spiral_cli.parsing.tone import match_tone
 from spiral_cli.parsing.windowed import add_missing_strokes
 from spiral_cli.programs.model import Action, StrokeProgram
