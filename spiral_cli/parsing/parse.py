@@ -193,15 +193,15 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
             best_programs[index], best_renders[index] = programs[index], renders[index]
         best_errors = np.minimum(best_errors, errors)
     if paints(agent):
-        for index, target in enumerate(targets):
-            best_programs[index], best_renders[index] = recolour(best_programs[index], target / np.float32(255))
-        best_errors = _errors(best_renders, targets)
+        best_errors = _recoloured(best_programs, best_renders, targets)
     if draws_lines(agent):
         best_programs, best_renders = _second_pass(agent, targets, best_programs, best_renders, best_errors, chosen,
                                                    steps, seed + chosen.rollouts)
     if refine:
         for index in range(len(targets)):
             best_programs[index], best_renders[index] = refine_program(best_programs[index], ink(targets[index]))
+        if paints(agent):  # moved strokes uncover others: their colours are solved again
+            best_errors = _recoloured(best_programs, best_renders, targets)
     if fit_iterations and draws_lines(agent):
         best_programs, best_renders = _fitted_off_grid(best_programs, best_renders, targets, fit_iterations)
     if draws_lines(agent):
@@ -218,6 +218,13 @@ def reconstruct(agent: Agent, targets: np.ndarray, quality: str = "fast", steps:
     elif refine:
         best_errors = _errors(best_renders, targets)
     return best_programs, best_renders, best_errors
+
+
+def _recoloured(programs: list, renders: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Each painting's strokes in the colours that fit its target best, in place; the errors."""
+    for index, target in enumerate(targets):
+        programs[index], renders[index] = recolour(programs[index], target / np.float32(255))
+    return _errors(renders, targets)
 
 
 def _second_pass(agent: Agent, targets: np.ndarray, programs: list, renders: np.ndarray, errors: np.ndarray,
