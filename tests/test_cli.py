@@ -137,3 +137,26 @@ def test_library_chatter_stays_out_of_stdout():
             "libc = ctypes.CDLL(None); libc.printf(b'chatter\\n'); libc.fflush(None); print('ours')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == "ours\n" and "chatter" in result.stderr
+
+
+def test_bench_parse_times_a_folder_of_the_users_images(tmp_path):
+    from PIL import ImageDraw
+
+    folder = tmp_path / "glyphs"
+    folder.mkdir()
+    for index in range(3):
+        image = Image.new("L", (90, 70), 255)
+        ImageDraw.Draw(image).line([(10, 10 + 10 * index), (80, 60)], fill=0, width=3)
+        image.save(folder / f"g{index}.png")
+    (folder / "notes.txt").write_text("not an image")
+    report = tmp_path / "bench.json"
+    result = run_spiral("bench", "parse", "--images", str(folder), "--method", "trace", "--quality", "fast",
+                        "-n", "1", "--json", str(report))
+    assert result.returncode == 0, result.stderr
+    (figures,) = json.loads(report.read_text())["results"]
+    assert figures["images"] == 3 and figures["side"] == 90 and figures["inputs"] == str(folder)
+    assert figures["images_per_second"] > 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_spiral("bench", "parse", "--images", str(empty), "--method", "trace", "--quality", "fast")
+    assert result.returncode == 2 and "no images" in result.stderr and "Traceback" not in result.stderr

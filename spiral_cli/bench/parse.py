@@ -1,6 +1,7 @@
 """Parsing throughput: seconds per image and images per second for 64 px glyphs and 512 px
 and 1024 px line drawings, in one or several processes, on drawings made here (random
-smooth pen strokes, so the figures need no data set)."""
+smooth pen strokes, so the figures need no data set), or on a folder of the user's images
+(read from their files as spiral convert reads them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import concurrent.futures
 import multiprocessing
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -21,12 +23,13 @@ STROKES = {64: 3, 512: 15, 1024: 30}
 
 @dataclass(frozen=True)
 class ParseBench:
-    side: int
+    side: int  # px of the made drawings; of a folder's images, the longest side
     quality: str
     method: str
     processes: int
     images: int
     seconds: float
+    inputs: str = "made drawings"  # or the folder of images
 
     def to_dict(self) -> dict:
         return asdict(self) | {"seconds_per_image": self.seconds * self.processes / self.images,
@@ -55,25 +58,34 @@ def drawing(side: int, seed: int) -> np.ndarray:
 
 
 def bench_parse(sides=(64, 512, 1024), qualities=("fast", "best"), processes=(1, 2), method="agent",
-                checkpoint=None, on_result=None) -> list[ParseBench]:
+                checkpoint=None, on_result=None, images: list[Path] | None = None) -> list[ParseBench]:
+    """Made drawings of each side, or with `images` those files (each process count parses
+    them all, in batches as spiral convert makes them)."""
     results = []
     for count in processes:
         context = multiprocessing.get_context("spawn")  # libmypaint and torch threads do not survive fork
         with concurrent.futures.ProcessPoolExecutor(count, mp_context=context, initializer=_warm,
                                                     initargs=(method, checkpoint)) as pool:
             list(pool.map(_parse, [(64, [0], "fast", method, checkpoint)] * count))  # load the agent everywhere
-            for side in sides:
+            for side, inputs in [(_longest_side(images), images)] if images else [(side, None) for side in sides]:
                 for quality in qualities:
-                    seeds = list(range(COUNTS.get(side, 2) * count))
+                    items = inputs or list(range(COUNTS.get(side, 2) * count))  # files, or seeds of drawings
                     size = BATCH[quality]  # images parsed together, as spiral convert does
-                    tasks = [(side, seeds[i : i + size], quality, method, checkpoint) for i in range(0, len(seeds), size)]
+                    tasks = [(side, items[i : i + size], quality, method, checkpoint) for i in range(0, len(items), size)]
                     start = time.perf_counter()
                     list(pool.map(_parse, tasks))
-                    result = ParseBench(side, quality, method, count, len(seeds), time.perf_counter() - start)
+                    result = ParseBench(side, quality, method, count, len(items), time.perf_counter() - start,
+                                        str(Path(images[0]).parent) if inputs else "made drawings")
                     results.append(result)
                     if on_result:
                         on_result(result)
     return results
+
+
+def _longest_side(paths: list[Path] | None) -> int:
+    from PIL import Image
+
+    return max(max(Image.open(path).size) for path in paths) if paths else 0
 
 
 def _warm(method: str, checkpoint) -> None:
@@ -83,12 +95,15 @@ def _warm(method: str, checkpoint) -> None:
 
 
 def _parse(task) -> int:
-    from spiral_cli.parsing.images import InkImage
+    from spiral_cli.parsing.images import InkImage, read_image
     from spiral_cli.parsing.parse import parse_read
 
-    side, seeds, quality, method, checkpoint = task
+    side, items, quality, method, checkpoint = task
     images = []
-    for seed in seeds:
-        ink = drawing(side, seed)
-        images.append(InkImage(f"bench-{side}-{seed}", ink, np.repeat(1.0 - ink[..., None], 3, -1), False))
+    for item in items:
+        if isinstance(item, Path):
+            images.append(read_image(item))
+            continue
+        ink = drawing(side, item)
+        images.append(InkImage(f"bench-{side}-{item}", ink, np.repeat(1.0 - ink[..., None], 3, -1), False))
     return sum(result.strokes for result in parse_read(images, checkpoint, quality, method=method))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -109,9 +110,12 @@ def parse(
     method: str = typer.Option("agent", "--method", help="agent, trace-refine or trace."),
     checkpoint: str = typer.Option(None, "--checkpoint", help="Default: picked per image, as spiral parse does."),
     json_path: str = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+    images: Path = typer.Option(None, "--images", help="A folder of images to parse instead of made drawings "
+                                                       "(--side does not apply)."),
 ) -> None:
     """Seconds per image and images/s of spiral parse on glyphs and line drawings."""
     from spiral_cli.bench.parse import bench_parse
+    from spiral_cli.parsing.convert import find_images
     from spiral_cli.parsing.parse import METHODS, QUALITIES
 
     if method not in METHODS or method == "mcmc":
@@ -125,17 +129,22 @@ def parse(
     if any(p < 1 for p in processes) or any(s < 8 for s in side):
         raise UsageError("--processes must be at least 1 and --side at least 8")
     console = Console()
-    table = Table(title=f"spiral bench parse ({os.cpu_count()} cores, method {method})")
+    title = f"spiral bench parse ({os.cpu_count()} cores, method {method}{', images in ' + str(images) if images else ''})"
+    table = Table(title=title)
     for column in ("image px", "quality", "processes", "images", "seconds/image", "images/s"):
         table.add_column(column, justify="right")
 
     def show(result) -> None:
         figures = result.to_dict()
-        console.print(f"  {result.side}px {result.quality} x{result.processes}: {figures['seconds_per_image']:.2f} s/image")
+        console.print(f"  {result.side}px {result.quality} x{result.processes}: {figures['seconds_per_image']:.3f} s/image")
         table.add_row(str(result.side), result.quality, str(result.processes), str(result.images),
                       f"{figures['seconds_per_image']:.3f}", f"{figures['images_per_second']:.2f}")
 
-    results = bench_parse(tuple(side), tuple(quality), tuple(processes), method, checkpoint, on_result=show)
+    files = find_images(images) if images is not None else None
+    if files is not None and not files:
+        raise UsageError(f"--images {images}: no images in it")
+    results = bench_parse(tuple(side), tuple(quality), tuple(processes), method, checkpoint, on_result=show,
+                          images=files)
     console.print(table)
     if json_path:
         report = {"cpus": os.cpu_count(), "method": method, "results": [r.to_dict() for r in results]}
