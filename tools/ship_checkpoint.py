@@ -34,11 +34,12 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path, nargs="?")
     parser.add_argument("name")
     parser.add_argument("--rescore", action="store_true", help="evaluate a shipped unconditional checkpoint again")
-    parser.add_argument("--note", default="", help="--rescore: a sentence the card's scores must be read with")
+    parser.add_argument("--note", default="", help="how the weights were made, at the top of the card (with "
+                                                   "--rescore: a sentence the card's scores must be read with)")
     parser.add_argument("--data", required=True, help="evaluation data (its test split)")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--search", type=int, default=8)
-    parser.add_argument("--best-n", type=int, default=0, help="images for the (slow) --quality best evaluation")
+    parser.add_argument("--best-n", type=int, default=0, help="images for the (slow) --quality best evaluation (colour agents: coarse to fine at 128 px in 200 strokes)")
     parser.add_argument("--workers", type=int, default=2, help="processes for the searched evaluations")
     args = parser.parse_args()
     if args.rescore:
@@ -78,7 +79,7 @@ def main() -> None:
 def _write_card(args, agent, state, scores, extra=()) -> None:
     log = args.run_dir / "commands.txt"
     commands = log.read_text().splitlines() if log.is_file() else ["(not recorded)"]
-    text = card(args.name, agent.config, state, scores, commands) + "\n".join(extra)
+    text = card(args.name, agent.config, state, scores, commands, args.note) + "\n".join(extra)
     (ROOT / "checkpoints" / args.name / "README.md").write_text(text)
     print(json.dumps(scores, indent=1))
 
@@ -144,16 +145,22 @@ def evaluate_pictures(name: str, args):
     beside its teacher (the colour stroke search), the 4 x 4 mosaic and the mean colour."""
     from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, painted
 
-    pictures = held_out_pictures(Path(args.data.split(":", 1)[1]), args.n, 64)
+    folder = Path(args.data.split(":", 1)[1])
+    pictures = held_out_pictures(folder, args.n, 64)
     report, programs = evaluate_painting(name, pictures, 20, workers=args.workers)
     teacher, _ = evaluate_painting(None, pictures, 20, method="search", workers=args.workers)
+    scores = {"64 px, 20 strokes": report.to_dict(), "colour search (teacher)": teacher.to_dict()}
+    if args.best_n:  # coarse to fine, windows of the picture as spiral parse paints larger ones
+        large = held_out_pictures(folder, args.best_n, 128)
+        scores["128 px, 200 strokes"] = evaluate_painting(name, large, 200, workers=args.workers)[0].to_dict()
+        scores["colour search (teacher), 128 px, 200 strokes"] = evaluate_painting(
+            None, large, 200, method="search", workers=args.workers)[0].to_dict()
     originals = [np.round(p * 255).astype(np.uint8) for p in pictures[:16]]
     paintings = [np.round(painted(p) * 255).astype(np.uint8) for p in programs[:16]]
-    return {"64 px, 20 strokes": report.to_dict(), "colour search (teacher)": teacher.to_dict()}, \
-        image_grid([*originals, *paintings], columns=len(originals))
+    return scores, image_grid([*originals, *paintings], columns=len(originals))
 
 
-def card(name: str, config: TrainConfig, state: dict, scores: dict, commands: list[str]) -> str:
+def card(name: str, config: TrainConfig, state: dict, scores: dict, commands: list[str], note: str = "") -> str:
     defaults = TrainConfig()
     changed = {f.name: getattr(config, f.name) for f in fields(TrainConfig)
                if getattr(config, f.name) != getattr(defaults, f.name)}
@@ -163,6 +170,7 @@ def card(name: str, config: TrainConfig, state: dict, scores: dict, commands: li
         f"{'Conditional (reconstructs a target image)' if config.conditional else 'Unconditional (draws freely)'} "
         f"SPIRAL agent, trained with `spiral train` on this project's 2-core CPU machine.",
         "",
+        *([f"**How it was made:** {note}", ""] if note else []),
         "## Training",
         f"- data: `{config.data}` (training split only)",
         f"- wall time: {state.get('wall_seconds', 0) / 60:.1f} min, {state.get('updates', 0):,} policy updates, "
