@@ -73,7 +73,8 @@ def main() -> None:
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
     write_output(out / "sheet.png", png_bytes(sheet))
-    _write_card(args, agent, state, scores)
+    pictures = agent.config.conditional and agent.env.color and args.data.startswith("images:")
+    _write_card(args, agent, state, scores, extra=[PAINTINGS_SHEET, ""] if pictures else ())
 
 
 def _write_card(args, agent, state, scores, extra=()) -> None:
@@ -123,6 +124,9 @@ def score_lines(config: TrainConfig, scores: dict) -> list[str]:
 
 
 SCORES = "## Scores (`spiral eval`, held-out test split)"
+PAINTINGS_SHEET = ("The sheet: the first 16 held-out pictures painted at 64 px in 20 strokes (top row, shown at "
+                   "128 px) and, with --best-n, at 128 px in 200 strokes coarse to fine (bottom row); the pictures "
+                   "themselves are the data set's and are not shown.")
 
 
 def evaluate_conditional(agent, args):
@@ -142,7 +146,8 @@ def evaluate_conditional(agent, args):
 
 def evaluate_pictures(name: str, args):
     """A colour agent painting held-out pictures at 64 px in 20 strokes as spiral parse does,
-    beside its teacher (the colour stroke search), the 4 x 4 mosaic and the mean colour."""
+    beside its teacher (the colour stroke search), the 4 x 4 mosaic and the mean colour. The
+    sheet shows the paintings only: the pictures are the data set's, never committed."""
     from spiral_cli.evaluation.painting import evaluate_painting, held_out_pictures, painted
 
     folder = Path(args.data.split(":", 1)[1])
@@ -150,14 +155,16 @@ def evaluate_pictures(name: str, args):
     report, programs = evaluate_painting(name, pictures, 20, workers=args.workers)
     teacher, _ = evaluate_painting(None, pictures, 20, method="search", workers=args.workers)
     scores = {"64 px, 20 strokes": report.to_dict(), "colour search (teacher)": teacher.to_dict()}
+    rows = [[np.repeat(np.repeat(painted(p), 2, 0), 2, 1) for p in programs[:16]]]  # shown at 128 px
     if args.best_n:  # coarse to fine, windows of the picture as spiral parse paints larger ones
         large = held_out_pictures(folder, args.best_n, 128)
-        scores["128 px, 200 strokes"] = evaluate_painting(name, large, 200, workers=args.workers)[0].to_dict()
+        report, programs = evaluate_painting(name, large, 200, workers=args.workers)
+        scores["128 px, 200 strokes"] = report.to_dict()
         scores["colour search (teacher), 128 px, 200 strokes"] = evaluate_painting(
             None, large, 200, method="search", workers=args.workers)[0].to_dict()
-    originals = [np.round(p * 255).astype(np.uint8) for p in pictures[:16]]
-    paintings = [np.round(painted(p) * 255).astype(np.uint8) for p in programs[:16]]
-    return scores, image_grid([*originals, *paintings], columns=len(originals))
+        rows.append([painted(p) for p in programs[:16]])
+    cells = [np.round(image * 255).astype(np.uint8) for row in rows for image in row]
+    return scores, image_grid(cells, columns=len(rows[0]))
 
 
 def card(name: str, config: TrainConfig, state: dict, scores: dict, commands: list[str], note: str = "") -> str:

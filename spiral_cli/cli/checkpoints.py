@@ -11,7 +11,8 @@ from rich.table import Table
 def checkpoints() -> None:
     """List the shipped checkpoints with what they were trained on and how they score on held-out
     data: relative residual of the agent alone / with search, Fréchet distance (FD) of
-    unconditional drawings beside real images', share of scenes with the right object count."""
+    unconditional drawings beside real images', share of scenes with the right object count,
+    per-pixel error of paintings beside a 4 x 4 mosaic's."""
     from spiral_cli.parsing.agent import SHIPPED, shipped_checkpoints
 
     table = Table(title=f"checkpoints in {SHIPPED}")
@@ -43,6 +44,11 @@ def _score(scores: dict) -> tuple[str, str]:
         return (f"FD {samples['frechet_distance']:.0f} "
                 f"(real {samples['frechet_distance_of_real_training_images']:.0f}){recognised}",
                 f"{samples['strokes_per_image']:.1f} strokes")
+    paintings = [(k, v) for k, v in scores.items() if isinstance(v, dict) and "mosaic_error" in v and "teacher" not in k]
+    if paintings:  # a colour agent: per-pixel error of its paintings beside the 4 x 4 mosaic's
+        return ("; ".join(f"{v['side']} px, {v['strokes']} strokes: MSE {v['mean_squared_error']:.4f} "
+                          f"(mosaic {v['mosaic_error']:.4f})" for _, v in paintings),
+                f"{paintings[0][1]['strokes_drawn']:.1f} strokes")
     agent = scores.get("agent") or {}
     if "count_accuracy" in agent:
         return (f"residual {agent['relative_residual']:.3f}, count {agent['count_accuracy']:.0%}",

@@ -3,11 +3,12 @@
 # people's strokes with --human 1, from the shipped mnist checkpoint) run for the same minutes on
 # Omniglot's recordings alone, with KanjiVG added, with the sheep added, and with all three; then
 # each greedy agent on the held-out drawings of every source (tools/eval_human_agent.py).
-# About 15 minutes a run on 2 cores, one run at a time (the runs are budgeted in minutes).
+# Each run makes the same number of policy updates (batches of 32 drawings), so the machine's load
+# does not favour one; about 12 minutes a run on 2 cores.
 # DATA is ../shared/data by default; runs go to runs/.
 set -eu
 DATA=${DATA:-../shared/data}
-MINUTES=${MINUTES:-12}
+UPDATES=${UPDATES:-700}
 echo "0c4ed0029a08e974df917e395d000ca70774819300acd876f803b7a9af252362  checkpoints/mnist/policy.safetensors" | sha256sum -c -
 
 stroke3() { for name in "$@"; do printf -- '--stroke3 %s ' "$DATA/sketches/$name"; done; }
@@ -23,7 +24,7 @@ stroke3() { for name in "$@"; do printf -- '--stroke3 %s ' "$DATA/sketches/$name
 for set in omniglot omniglot-kanji omniglot-sheep all; do
   strokes=runs/strokes-$set; [ "$set" = all ] && strokes=runs/strokes
   [ -f runs/sources-$set/latest ] || spiral train --data strokes:$strokes --brush classic/pen --human 1 \
-    --warm-start "$MINUTES" --minutes "$MINUTES" --init-from checkpoints/mnist --location-input --location-readout \
+    --warm-start 600 --minutes 600 --updates "$UPDATES" --init-from checkpoints/mnist --location-input --location-readout \
     --lr 1e-3 --batch-size 32 --actors 1 --checkpoint-minutes 3 --run-dir runs/sources-$set
 done
 
