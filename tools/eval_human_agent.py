@@ -34,7 +34,7 @@ from spiral_cli.tracing.episodes import render_episodes, trace_episodes
 from spiral_cli.tracing.native import trace_program
 
 
-def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool = False) -> dict:
+def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool = False, parse: bool = True) -> dict:
     agent = Agent.load(checkpoint)
     reports = {}
     start = time.perf_counter()
@@ -45,7 +45,7 @@ def agent_reports(checkpoint: str, images: np.ndarray, truth: list, best: bool =
     programs, finals = agent.run(images, temperature=temperature)
     reports[f"{checkpoint} one pass at temperature {temperature}"] = score(
         finals, images, programs, time.perf_counter() - start, truth=truth).to_dict()
-    for quality in ("fast", "best") if best else ("fast",):
+    for quality in (("fast", "best") if best else ("fast",)) if parse else ():
         for fallback in (False, True):  # the agent's pipeline alone, then as spiral parse runs it
             start = time.perf_counter()
             programs, finals = parse_canvases(agent, images, quality, tracer_if_closer=fallback)
@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--best", action="store_true", help="also spiral parse --quality best (slow)")
     parser.add_argument("--mnist", type=Path, help="MNIST folder: also its first --mnist-n test digits")
     parser.add_argument("--mnist-n", type=int, default=1000)
+    parser.add_argument("--episodes-only", action="store_true",
+                        help="each checkpoint's own episodes only (greedy, one pass), not spiral parse: to compare runs")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sheet", type=Path, help="PNG: held-out glyphs | first checkpoint's strokes | people's, "
                                                    "each stroke coloured in drawing order")
@@ -158,7 +160,7 @@ def main() -> None:
     truth = [subset.true_strokes(i) for i in range(len(subset))]
     reports = {"teacher (people's programs)": teacher_report(subset, images, config)}
     for checkpoint in args.checkpoint:
-        reports.update(agent_reports(checkpoint, images, truth, args.best))
+        reports.update(agent_reports(checkpoint, images, truth, args.best, not args.episodes_only))
     reports.update(tracer_reports(images, truth))
     show(f"held-out Omniglot images (Korean, Tagalog), n={len(images)}", reports)
     payload["omniglot images"] = reports
@@ -175,7 +177,7 @@ def main() -> None:
         truth = [part.true_strokes(i) for i in range(len(part))]
         reports = {}
         for checkpoint in args.checkpoint:
-            reports.update(agent_reports(checkpoint, part.images, truth, args.best))
+            reports.update(agent_reports(checkpoint, part.images, truth, args.best, not args.episodes_only))
         reports.update(tracer_reports(part.images, truth))
         show(f"held-out {source} stroke programs against their true strokes, n={len(part)}", reports)
         payload[f"{source} strokes"] = reports
