@@ -314,3 +314,19 @@ def test_a_glyph_the_tracer_redraws_closely_is_not_given_to_the_agent_at_fast(un
     assert any("not run" in note for note in parsed.notes)
     best = parse.parse_read([comb], str(untrained_checkpoint), quality="best", steps=4)[0]
     assert calls and "agent_skipped" not in best.program.source  # best always runs the agent
+
+
+def test_a_glyph_the_agent_is_far_behind_the_tracer_on_is_not_finished(untrained_checkpoint, monkeypatch):
+    from dataclasses import replace
+
+    from spiral_cli.parsing import parse
+
+    monkeypatch.setitem(parse.QUALITIES, "fast", replace(parse.QUALITIES["fast"], traced_enough=None))
+    calls = []
+    real = parse.extend_ends
+    monkeypatch.setattr(parse, "extend_ends", lambda *args: calls.append(1) or real(*args))
+    parsed = parse.parse_read([comb_glyph()], str(untrained_checkpoint))[0]  # random weights scribble
+    assert not calls and parsed.program.source["strokes_from"] == "tracer"
+    monkeypatch.setattr(parse, "GIVE_UP", float("inf"))
+    parse.parse_read([comb_glyph()], str(untrained_checkpoint))
+    assert calls  # never given up: its ends are carried on
