@@ -30,4 +30,4 @@ done
 
 python tools/eval_human_agent.py --strokes runs/strokes --omniglot "$DATA/omniglot/images_background.npz" \
   --checkpoint runs/sources-omniglot --checkpoint runs/sources-omniglot-kanji \
-  --checkpoint runs/sources-omniglot-sheep --checkpoint runs/sources-all --n 200 --json runs/sources.json
+  --checkpoint runs/sources-omniglot-sheep --checkpoint runs/sources-all --n 200 --episodes-only --json runs/sources.json
