@@ -63,7 +63,8 @@ def main() -> None:
         scores = {"data": args.data, "n": args.n, **{k: v for k, v in scores.items() if k not in ("checkpoint", "data")}}
         (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
         return _write_card(args, agent, state, scores, extra=["![error against renders](mcmc.png)", ""])
-    if agent.config.conditional and agent.env.color and args.data.startswith("images:"):
+    pictures = agent.config.conditional and agent.env.color and args.data.startswith("images:")
+    if pictures:
         scores, sheet = evaluate_pictures(args.name, args)
     elif agent.config.conditional:
         scores, sheet = evaluate_conditional(agent, args)
@@ -73,7 +74,6 @@ def main() -> None:
     scores = {"data": args.data, "n": args.n, **scores}
     (out / "eval.json").write_text(json.dumps(scores, indent=1) + "\n")
     write_output(out / "sheet.png", png_bytes(sheet))
-    pictures = agent.config.conditional and agent.env.color and args.data.startswith("images:")
     _write_card(args, agent, state, scores, extra=[PAINTINGS_SHEET, ""] if pictures else ())
 
 

@@ -124,7 +124,8 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
     classic tracer re-renders closer gets the tracer's strokes (at `fast`, a glyph it
     re-renders closely enough gets them without the agent being run)."""
     lines_art = drawings is not None and draws_lines(agent)
-    traced = [_traced(image, drawing) for image, drawing in zip(images, drawings)] \
+    pen = [as_pen_lines(image, drawing) for image, drawing in zip(images, drawings)] if lines_art else images
+    traced = [_traced(image, drawing, lines.ink) for image, drawing, lines in zip(images, drawings, pen)] \
         if lines_art and tracer_if_closer else [None] * len(images)
     enough = QUALITIES[quality].traced_enough
     skipped = [t is not None and enough is not None and t[1] < enough for t in traced]
@@ -134,7 +135,7 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
                                              "agent_skipped": True})
     run = [i for i, skip in enumerate(skipped) if not skip]
     if run:
-        parsed = _agent_parsed(agent, [images[i] for i in run], quality, steps, seed,
+        parsed = _agent_parsed(agent, [pen[i] for i in run], quality, steps, seed,
                                None if drawings is None else [drawings[i] for i in run], [traced[i] for i in run])
         for index, result in zip(run, parsed):
             results[index] = result
@@ -143,27 +144,26 @@ def parse_images(agent: Agent, images: list[InkImage], quality: str = "fast", st
     return results
 
 
-def _traced(image: InkImage, drawing: Drawing) -> tuple[StrokeProgram, float]:
+def _traced(image: InkImage, drawing: Drawing, lines: np.ndarray) -> tuple[StrokeProgram, float]:
     """The classic tracer's program (`--method trace`) and its relative residual against the
-    image's lines drawn as a pen would (what the agent is given)."""
+    image's `lines` ink drawn as a pen would (what the agent is given)."""
     program, _, _ = parse_drawing(image, drawing, None, "trace")
-    return program, native_error(program, as_pen_lines(image, drawing).ink)[1]
+    return program, native_error(program, lines)[1]
 
 
 def _agent_parsed(agent: Agent, images: list[InkImage], quality: str, steps: int | None, seed: int,
                   drawings: list[Drawing] | None, traced: list) -> list[tuple[StrokeProgram, dict]]:
-    """`parse_images` with the agent: each glyph on the canvas, then the tracer's program
-    (`traced`) wherever it is closer."""
+    """`parse_images` with the agent: each glyph (a line-art agent's as pen lines) on the
+    canvas, then the tracer's program (`traced`) wherever it is closer."""
     largest = [np.inf] * len(images)
     if drawings is not None and draws_lines(agent):
-        images = [as_pen_lines(image, drawing) for image, drawing in zip(images, drawings)]
         line = GLYPH_LINE * agent.env.canvas / 64
         largest = [np.inf if d.lines.blank else line / d.lines.width for d in drawings]
     fitted = [fit_to_canvas(image, agent.env.canvas, agent.env.color, most) for image, most in zip(images, largest)]
     targets = np.stack([canvas for canvas, _ in fitted])
     rivals = None if any(t is None for t in traced) else np.array([t[1] for t in traced])
     programs, _, errors = reconstruct(agent, targets, quality, steps, seed, rivals)
-    empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
+    empty = _empty_errors(targets)
     results = []
     for image, (_, fit), program, error, nothing in zip(images, fitted, programs, errors, empty):
         canvas = {"canvas": agent.env.canvas, "scale": fit.scale, "offset": list(fit.offset),
@@ -273,8 +273,7 @@ def _left_behind(renders: np.ndarray, targets: np.ndarray, rivals: np.ndarray | 
     """Glyphs whose relative residual is more than GIVE_UP times their rival's."""
     if rivals is None:
         return np.zeros(len(targets), bool)
-    empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
-    return _errors(renders, targets) > GIVE_UP * np.asarray(rivals) * np.maximum(empty, 1e-12)
+    return _errors(renders, targets) > GIVE_UP * np.asarray(rivals) * np.maximum(_empty_errors(targets), 1e-12)
 
 
 def _recoloured(programs: list, renders: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -289,8 +288,7 @@ def _second_pass(agent: Agent, targets: np.ndarray, programs: list, renders: np.
     """The agent again over each glyph it left too far from its target, its first strokes on
     the canvas, each new stroke drawn only where the renderer says it helps: one episode's
     actions do not reach every stroke of a many-stroked glyph (a kanji, a sheep)."""
-    empty = (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
-    again = np.flatnonzero(errors > SECOND_PASS * np.maximum(empty, 1e-12))
+    again = np.flatnonzero(errors > SECOND_PASS * np.maximum(_empty_errors(targets), 1e-12))
     if not len(again):
         return programs, renders
     more, canvases = agent.run(targets[again], greedy=chosen.greedy, seed=seed, candidates=chosen.candidates, steps=steps,
@@ -318,6 +316,11 @@ def _fitted_off_grid(programs, renders: np.ndarray, targets: np.ndarray, iterati
 
 def _errors(renders: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return ((ink(renders) - ink(targets)) ** 2).reshape(len(targets), -1).mean(1)
+
+
+def _empty_errors(targets: np.ndarray) -> np.ndarray:
+    """Each target's error against an empty canvas."""
+    return (ink(targets) ** 2).reshape(len(targets), -1).mean(1)
 
 
 def as_pen_lines(image: InkImage, drawing: Drawing) -> InkImage:
