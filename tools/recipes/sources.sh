@@ -23,7 +23,9 @@ stroke3() { for name in "$@"; do printf -- '--stroke3 %s ' "$DATA/sketches/$name
 
 for set in omniglot omniglot-kanji omniglot-sheep all; do
   strokes=runs/strokes-$set; [ "$set" = all ] && strokes=runs/strokes
-  [ -f runs/sources-$set/latest ] || spiral train --data strokes:$strokes --brush classic/pen --human 1 \
+  # every batch clones, so no reward trains the policy; --reward l2 spares the core a discriminator
+  # would take (session 13's runs had the default reward: same policy updates, slower)
+  [ -f runs/sources-$set/latest ] || spiral train --data strokes:$strokes --brush classic/pen --human 1 --reward l2 \
     --warm-start 600 --minutes 600 --updates "$UPDATES" --init-from checkpoints/mnist --location-input --location-readout \
     --lr 1e-3 --batch-size 32 --actors 1 --checkpoint-minutes 3 --run-dir runs/sources-$set
 done
