@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from spiral_cli.data import load_dataset
-from spiral_cli.data.datasets import MNIST_VALID, mnist_labels
+from spiral_cli.data.datasets import MNIST_VALID, dataset_labels, mnist_labels
 from spiral_cli.errors import UsageError
 
 
@@ -44,6 +44,9 @@ def test_omniglot_keeps_each_training_characters_last_drawer_for_validation(tmp_
     assert (len(train), len(valid), len(test)) == (8 * 3, 8, 2 * 4)  # every 5th character is held out
     heights = lambda split: {int((s[:, 0, 0] < 128).sum()) for s in split}
     assert heights(valid) == {35} and 35 not in heights(train)
+    widths = lambda split: [int((s[0, :, 0] < 128).sum()) for s in load_dataset(spec, split, canvas=105).images]
+    for split in ("train", "valid", "test"):  # the labels follow the images: character c is 5 c + 5 px wide
+        assert [5 * c + 5 for c in dataset_labels(spec, split)] == widths(split)
 
 
 def test_image_folders_split_three_ways_without_overlap(tmp_path):

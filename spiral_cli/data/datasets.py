@@ -143,18 +143,36 @@ def omniglot_split(characters: int) -> np.ndarray:
     return held_out
 
 
-def _omniglot(path: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
+def _omniglot_split(path: Path, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The split's drawings (N, 105, 105) bool, True = paper, and each one's character index in
+    the file, in load_dataset's order."""
     npz = path / "images_background.npz" if path.is_dir() else path
     if not npz.is_file():
         raise UsageError(f"omniglot: {npz} not found (expected images_background.npz)")
-    images = np.load(npz)["images"]  # (characters, drawers, 105, 105) bool, True = paper
+    images = np.load(npz)["images"]  # (characters, drawers, 105, 105)
     held_out = omniglot_split(len(images))
-    chosen = images[held_out] if split == "test" else images[~held_out]
+    characters = np.flatnonzero(held_out if split == "test" else ~held_out)
+    chosen = images[characters]
     if split != "test":  # the last drawer of each training character is the validation split
         chosen = chosen[:, -1:] if split == "valid" else chosen[:, :-1]
+    labels = np.repeat(characters, chosen.shape[1])
     chosen = chosen.reshape(-1, *images.shape[2:])
-    chosen = chosen[_shuffled(len(chosen))][:limit]
+    order = _shuffled(len(chosen))[:limit]
+    return chosen[order], labels[order]
+
+
+def _omniglot(path: Path, split: str, canvas: int, color: bool, limit: int | None) -> np.ndarray:
+    chosen = _omniglot_split(path, split, limit)[0]
     return ink_to_canvas(_resize_ink((~chosen).astype(np.float32), canvas), color)
+
+
+def dataset_labels(spec: str, split: str, limit: int | None = None) -> np.ndarray:
+    """The class of each image of load_dataset(spec, split), in the same order: the digit for
+    mnist, the character's index in the file for omniglot."""
+    kind, path = parse_data_spec(spec)
+    if kind == "omniglot":
+        return _omniglot_split(path, split, limit)[1]
+    return mnist_labels(spec, split, limit)
 
 
 def _shuffled(count: int) -> np.ndarray:
