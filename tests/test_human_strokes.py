@@ -180,3 +180,18 @@ def test_a_reward_no_batch_uses_is_warned_about():
     assert "discriminator learner still trains" in cloning.unused_options()[0]
     reinforced = TrainConfig(data="mnist:/tmp", reward="l2-step", search_candidates=8, search_fraction=0.5)
     assert reinforced.unused_options() == []
+
+
+def test_drawn_strokes_are_where_the_stored_renders_have_ink():
+    from spiral_cli.evaluation.human import drawn_strokes
+    from spiral_cli.evaluation.lineart import chamfer, resampled
+
+    programs, _ = stroke_programs.build(_drawings(8, np.random.default_rng(1)), PEN)
+    drawn = drawn_strokes(programs)
+    assert [len(d) for d in drawn] == [len(programs.true_strokes(i)) for i in range(8)]
+    for i, lines in enumerate(drawn):
+        ink = _ink(programs.images[i])
+        for x, y in np.concatenate(lines)[::4]:
+            assert ink[int(y), int(x)] > 0.3, "every drawn point lies on the render's ink"
+        truth = [resampled(line) for line in programs.true_strokes(i)]
+        assert chamfer(lines, truth) < 1.5, "and near the person's own line (on the action grid)"

@@ -312,3 +312,26 @@ def test_a_comb_of_short_strokes_is_traced_at_its_own_width():
     traced = parse_read([canvas_image(comb)], method="trace")[0]
     assert len(traced.program.pen_strokes) == 5
     assert traced.relative_residual < 0.1  # 0.32 when sizes came from long lines, too wide for these
+
+
+def _glyph(lines, width):
+    image = Image.new("L", (64, 64), 255)
+    pen = ImageDraw.Draw(image)
+    for points in lines:
+        pen.line(points, fill=0, width=width, joint="curve")
+    return np.asarray(image)[..., None]
+
+
+@pytest.mark.parametrize("width", [3, 5, 7])
+def test_a_three_is_one_stroke_through_its_cusp_and_a_tee_stays_two(width):
+    from spiral_cli.parsing.parse import canvas_image, parse_read
+
+    three = _glyph([[(20, 10), (36, 10), (43, 16), (42, 24), (36, 30), (24, 32), (36, 34), (43, 41), (43, 49),
+                     (36, 55), (20, 55)]], width)
+    tee = _glyph([[(12, 14), (52, 14)], [(32, 14), (32, 28)]], width)  # a stem as short as the 3's middle
+    traced_three, traced_tee = parse_read([canvas_image(three), canvas_image(tee)], method="trace")
+    assert len(traced_three.program.pen_strokes) == 1, "the pen goes out to the middle tip and back"
+    assert traced_three.relative_residual < 0.15
+    render = ink(render_program(traced_three.program)[..., 0])
+    assert render[32, 25] > 0.5, "the cusp's tip is drawn out to the end of its ink"
+    assert len(traced_tee.program.pen_strokes) == 2, "a stem at right angles to its bar is a stroke of its own"

@@ -6,8 +6,9 @@
    own images: the teacher (people's programs, drawn with the dataset's pen), each agent greedy,
    in one pass sampled at `spiral parse`'s temperature, and as `spiral parse` runs it, and the
    two tracers (the grid tracer the older agents cloned, and `spiral parse --method trace`).
-2. Held-out stroke programs of every source (Omniglot, KanjiVG, sheep) against their true
-   strokes: continuous strokes drawn against true, chamfer in px at 64 px."""
+2. Held-out stroke programs of every source (Omniglot, KanjiVG, sheep) against people's strokes
+   as their renders (the input) draw them: continuous strokes drawn against true, chamfer in px
+   at 64 px."""
 
 import argparse
 import json
@@ -23,7 +24,7 @@ from spiral_cli.data import load_dataset
 from spiral_cli.data.datasets import mnist_labels
 from spiral_cli.data.stroke_programs import SOURCES, load, split
 from spiral_cli.envs.paint import PaintConfig
-from spiral_cli.evaluation.human import held_out_omniglot, teacher_report
+from spiral_cli.evaluation.human import drawn_strokes, held_out_omniglot, teacher_report
 from spiral_cli.evaluation.reconstruction import score
 from spiral_cli.export.files import write_output
 from spiral_cli.export.raster import image_grid, png_bytes, render_strokes_coloured
@@ -174,7 +175,7 @@ def main() -> None:
         if not len(chosen):
             continue
         part = test.subset(chosen)
-        truth = [part.true_strokes(i) for i in range(len(part))]
+        truth = drawn_strokes(part)  # the images are renders of these, not of the recorded polylines
         reports = {}
         for checkpoint in args.checkpoint:
             reports.update(agent_reports(checkpoint, part.images, truth, args.best, not args.episodes_only))

@@ -10,8 +10,19 @@ import numpy as np
 
 from spiral_cli.data.datasets import _resize_ink, ink_to_canvas
 from spiral_cli.data.stroke_programs import SOURCES, StrokePrograms
+from spiral_cli.envs.paint import PaintConfig
 from spiral_cli.evaluation.reconstruction import score
+from spiral_cli.programs.polylines import stroke_polylines
 from spiral_cli.tracing.episodes import render_episodes
+
+
+def drawn_strokes(programs: StrokePrograms) -> list[list[np.ndarray]]:
+    """People's strokes as the data set's images show them: the polylines of their stroke
+    programs, one per continuous stroke. The images are renders of these programs, whose
+    points sit on the action grid, about 0.6 px (at 64 px) from the recorded polylines: the
+    reference a parser of the images can reach, where the recorded ones are not."""
+    drawn, _ = render_episodes([programs.episode(i) for i in range(len(programs))], PaintConfig(brush=programs.brush))
+    return [stroke_polylines(program) for program in drawn]
 
 
 def held_out_omniglot(programs: StrokePrograms, images_npz, n: int) -> tuple[StrokePrograms, np.ndarray]:

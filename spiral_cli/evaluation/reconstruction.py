@@ -72,13 +72,15 @@ def _against_truth(programs, truth: list) -> dict:
 
 
 def true_strokes(data: str, n: int) -> list | None:
-    """People's polylines of the first n test images of strokes:DIR data (None for other data)."""
+    """People's strokes as the first n test images of strokes:DIR data draw them (None for
+    other data)."""
     if not data.startswith("strokes:"):
         return None
     from spiral_cli.data.datasets import load_stroke_programs
+    from spiral_cli.evaluation.human import drawn_strokes
 
     programs = load_stroke_programs(data, "test")
-    return [programs.true_strokes(i) for i in range(min(n, len(programs)))]
+    return drawn_strokes(programs.subset(np.arange(min(n, len(programs)))))
 
 
 def evaluate_agent(agent, data: str, n: int = 1000, batch: int = 100, greedy: bool = False, seed: int = 0,

@@ -10,10 +10,11 @@ from spiral_cli.painting.calibration import segment_length, size_for_width
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.curves import centred, extended, fit_segments, smooth
 from spiral_cli.tracing.lines import Lines, find_lines
-from spiral_cli.tracing.skeleton import drawing_order, skeleton_paths
+from spiral_cli.tracing.skeleton import drawing_order, skeleton_paths, split_at_cusps
 
 BRUSH = "classic/pen"
 TOLERANCE = 0.75  # px a curve may stray from the centre line before it is split
+CUSP = 3.0  # line widths: a free branch up to this long at a cusp is where the pen turns back, not a stroke
 
 
 def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUSH,
@@ -27,16 +28,24 @@ def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUS
         return program
     # a textured line's outline grows long spurs and specks that no hand drew
     spur = max(3.0, (1.5 if lines.textured else 1.0) * lines.width)
-    paths = skeleton_paths(lines.mask, spur=spur, min_length=max(2.0, lines.width if lines.textured else lines.width / 2))
-    radius = max(1, int(round(lines.width / 3)))
-    paths = [centred(smooth(p, radius), lines.ink, lines.width) for p in paths]
-    paths = drawing_order([extended(p, lines.ink, lines.width, lines.level) for p in paths])
+    paths = skeleton_paths(lines.mask, spur=spur, min_length=max(2.0, lines.width if lines.textured else lines.width / 2),
+                           cusp=CUSP * lines.width)
+    paths = drawing_order([_centre_line(p, lines) for p in paths])
     actions: list[Action] = []
     for path in paths:
         points = path[:, ::-1] + 0.5  # (row, column) of pixels to (x, y) of their centres
         actions += stroke_actions(points, fit_segments(points, TOLERANCE), brush, lines.width, min(1.0, lines.level),
                                   segment_sizes)
     return program.with_actions(actions)
+
+
+def _centre_line(path: np.ndarray, lines: Lines) -> np.ndarray:
+    """A skeleton path smoothed, centred on the ink and carried to the ends of the lines,
+    each piece between cusps on its own, so every cusp's tip reaches the end of its ink too."""
+    radius = max(1, int(round(lines.width / 3)))
+    pieces = [extended(centred(smooth(piece, radius), lines.ink, lines.width), lines.ink, lines.width, lines.level)
+              for piece in split_at_cusps(path)]
+    return np.concatenate(pieces)
 
 
 def stroke_actions(points: np.ndarray, segments, brush: str, width: float, pressure: float,

@@ -4,23 +4,29 @@ each junction, the way a pen crosses an X or runs along a T's bar."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
 OFFSETS = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx])
 STRAIGHT_ENOUGH = np.cos(np.radians(50))  # two branches continue each other when they turn less than this
+CUSP_OPPOSED = np.cos(np.radians(110))  # a cusp's spike turns at least this far from both its neighbours
 
 
-def skeleton_paths(mask: np.ndarray, spur: float = 3.0, min_length: float = 2.0) -> list[np.ndarray]:
+def skeleton_paths(mask: np.ndarray, spur: float = 3.0, min_length: float = 2.0, cusp: float = 0.0) -> list[np.ndarray]:
     """Pen paths, (n, 2) float (row, column) arrays, over the skeleton of a boolean mask.
     Branches shorter than `spur` px that end freely at a junction are thinning artefacts;
-    paths shorter than `min_length` px are left out."""
+    a free branch up to `cusp` px long at a three-way junction is a cusp the pen goes out
+    to and back from (the middle of a 3, the top of an r's stem); paths shorter than
+    `min_length` px are left out."""
     skeleton = skeletonize(mask)
     graph = _Graph(skeleton)
     branches = graph.branches()
     branches = _prune_spurs(branches, graph, spur)
     branches = _merge_close_junctions(branches, graph, spur)
+    branches = _fold_cusps(branches, graph, cusp, reach=max(3.0, spur))
     paths = _chain(branches, graph, reach=max(3.0, spur))
     return [p for p in paths if _length(p) >= min_length]
 
@@ -123,15 +129,51 @@ def _merge_close_junctions(branches, graph: _Graph, length: float):
     return [(rename(a), rename(b), path) for a, b, path in kept]
 
 
-def _chain(branches, graph: _Graph, reach: float) -> list[np.ndarray]:
-    """Join branches at junctions where one continues the other (straightest pairs first)."""
-    ends: dict[int, list[tuple[int, int]]] = {}  # junction -> (branch, which end 0/1)
+def _junction_ends(branches, graph: _Graph) -> dict[int, list[tuple[int, int]]]:
+    """Junction -> the (branch, which end 0/1) that meet there."""
+    ends: dict[int, list[tuple[int, int]]] = {}
     for i, (a, b, _) in enumerate(branches):
         for side, node in ((0, a), (1, b)):
             if graph.is_junction(node):
                 ends.setdefault(node, []).append((i, side))
+    return ends
+
+
+def _fold_cusps(branches, graph: _Graph, cusp: float, reach: float):
+    """At a junction of three branches, one of which ends freely within `cusp` px, fold that
+    one into a neighbour as a there-and-back excursion: the pen draws the three in one line,
+    where pairing straight branches would leave one over as a stroke of its own."""
+    ends = _junction_ends(branches, graph)
+    folded: dict[int, int] = {}  # cusp branch -> the branch it is folded into
+    branches = list(branches)
+    for members in ends.values():
+        indices = [i for i, _ in members]
+        if len(members) != 3 or len(set(indices)) != 3 or any(i in folded or i in folded.values() for i in indices):
+            continue
+        free = [(i, side) for i, side in members
+                if not graph.is_junction(branches[i][1 - side]) and _length(branches[i][2]) <= cusp]
+        if not free:
+            continue
+        spike, spike_side = min(free, key=lambda m: _length(branches[m[0]][2]))
+        others = [m for m in members if m[0] != spike]
+        direction = lambda m: _outward(branches[m[0]][2], m[1], reach)
+        if any(direction((spike, spike_side)) @ direction(m) > CUSP_OPPOSED for m in others):
+            continue  # a spike that points along a neighbour is a branch of its own (a T's stem)
+        host, host_side = others[0]
+        out = branches[spike][2] if spike_side == 0 else branches[spike][2][::-1]  # from the junction to the tip
+        a, b, path = branches[host]
+        there_and_back = np.concatenate([out, out[-2::-1]])
+        path = np.concatenate([there_and_back[::-1], path]) if host_side == 0 else np.concatenate([path, there_and_back])
+        branches[host] = (a, b, path)
+        folded[spike] = host
+    return [branch for i, branch in enumerate(branches) if i not in folded]
+
+
+def _chain(branches, graph: _Graph, reach: float) -> list[np.ndarray]:
+    """Join branches at junctions where one continues the other (straightest pairs first)."""
+    ends = _junction_ends(branches, graph)
     partner: dict[tuple[int, int], tuple[int, int]] = {}
-    for junction, members in ends.items():
+    for members in ends.values():
         directions = [_outward(branches[i][2], side, reach) for i, side in members]
         pairs = sorted(
             ((float(-directions[x] @ directions[y]), x, y) for x in range(len(members)) for y in range(x + 1, len(members))),
@@ -175,6 +217,15 @@ def _outward(path: np.ndarray, side: int, reach: float) -> np.ndarray:
 
 def _length(path: np.ndarray) -> float:
     return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum()) if len(path) > 1 else 0.0
+
+
+def split_at_cusps(path: np.ndarray) -> list[np.ndarray]:
+    """A path cut at the tips of its folded cusps (where it turns straight back over itself),
+    each piece ending at the tip, so smoothing cannot round a tip off nor keep it from
+    reaching the end of the ink."""
+    turns = [i for i in range(1, len(path) - 1) if np.array_equal(path[i - 1], path[i + 1])]
+    bounds = [0, *turns, len(path) - 1]
+    return [path[a:b + 1] for a, b in itertools.pairwise(bounds)]
 
 
 def drawing_order(paths: list[np.ndarray]) -> list[np.ndarray]:
