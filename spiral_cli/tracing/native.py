@@ -34,7 +34,7 @@ def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUS
     actions: list[Action] = []
     for path in paths:
         points = path[:, ::-1] + 0.5  # (row, column) of pixels to (x, y) of their centres
-        actions += stroke_actions(points, fit_segments(points, TOLERANCE), brush, lines.width, min(1.0, lines.level),
+        actions += stroke_actions(points, fit_segments(points, TOLERANCE), brush, lines.width, 1.0,
                                   segment_sizes)
     return program.with_actions(actions)
 
