@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from spiral_cli.evaluation.lineart import chamfer, svg_polylines
+from spiral_cli.evaluation.lineart import chamfer, resampled, svg_polylines
 from spiral_cli.programs.polylines import stroke_polylines
 from spiral_cli.export.svg import program_svg
 from spiral_cli.painting.painter import ink, render_program
@@ -175,6 +175,14 @@ def test_svg_true_strokes_read_like_the_program():
     from_svg = svg_polylines(program_svg(program))
     assert len(from_svg) == 4
     assert chamfer(from_svg, stroke_polylines(program)) < 0.05
+
+
+def test_chamfer_measures_the_distance_to_the_line_not_to_its_sample_points():
+    arc = np.stack([np.linspace(5, 45, 9), 20 + 8 * np.sin(np.linspace(0, 3, 9))], axis=1)
+    sampled = lambda line, step: resampled(line, step)
+    assert chamfer([sampled(arc, 1.0)], [sampled(arc, 0.7)]) < 0.02, "the same line, sampled elsewhere along it"
+    shifted = arc + [0.0, 0.4]
+    assert 0.3 < chamfer([sampled(arc, 1.0)], [sampled(shifted, 1.0)]) < 0.45, "a line 0.4 px off"
 
 
 def test_context_is_painted_but_not_part_of_the_episode():
