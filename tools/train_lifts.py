@@ -17,7 +17,8 @@ import numpy as np
 from spiral_cli.data.stroke_programs import SOURCES, load, split
 from spiral_cli.evaluation.human import drawn_strokes
 from spiral_cli.painting.painter import ink
-from spiral_cli.tracing.lifts import corner_labels, corners, fit_lifts, save_lifts
+from spiral_cli.tracing.decider import save_decider
+from spiral_cli.tracing.lifts import corner_labels, corners, fit_lifts
 from spiral_cli.tracing.lines import find_lines
 from spiral_cli.tracing.native import centre_paths, trace_program
 
@@ -68,7 +69,7 @@ def main() -> None:
         report[source] = {"drawings": len(chosen), "true_strokes": float(np.mean([len(t) for t in truth])),
                           "count_error_without": count_error(images, truth, model, False),
                           "count_error_with": count_error(images, truth, model, True)}
-    save_lifts(model, args.out / "lifts.safetensors")
+    save_decider(model, args.out / "lifts.safetensors")
     (args.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
 

@@ -10,15 +10,11 @@ people's recorded strokes start and end (`tools/train_lifts.py`, on the training
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
-from safetensors.torch import load_file, save_file
-from torch import nn
 
-from spiral_cli.errors import UsageError
+from spiral_cli.tracing.decider import Decider, fit_decider, load_decider
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "checkpoints" / "lifts" / "lifts.safetensors"
 SHARPEST_SMOOTH = 45.0  # degrees: a centre line turning less than this has no corner there
@@ -26,41 +22,24 @@ REACH = 1.5  # line widths either side of a point over which its turn is measure
 JUMP = 1.5  # px: a longer step of a skeleton path crosses merged junctions
 NEIGHBOURHOOD = 8.0  # line widths around a corner whose lines say how busy the glyph is there
 FEATURES = 10  # turn (cos, sin), arm directions in and out, arm lengths, lines and paths nearby
-HIDDEN = 32
 LIFT = 0.7  # the probability above which the pen is lifted: where, on validation drawings, lifting
 # stops costing Omniglot (count error 0.572 without, 0.609 at 0.5, 0.576 at 0.7; kanji 1.205, 0.500, 0.516)
 
 
-class LiftModel(nn.Module):
-    """Probability that people lift the pen at a corner, from its features (normalised inside)."""
+class LiftModel(Decider):
+    """Probability that people lift the pen at a corner, from its features."""
 
     def __init__(self):
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(FEATURES))
-        self.register_buffer("std", torch.ones(FEATURES))
-        self.net = nn.Sequential(nn.Linear(FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
-                                 nn.Linear(HIDDEN, 1))
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net((features - self.mean) / self.std).squeeze(-1)  # logits
-
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return torch.sigmoid(self(torch.as_tensor(features, dtype=torch.float32))).numpy()
+        super().__init__(FEATURES)
 
 
-def save_lifts(model: LiftModel, path: Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    save_file(model.state_dict(), str(path))
+def fit_lifts(features: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None, epochs: int = 3000,
+              seed: int = 0) -> LiftModel:
+    return fit_decider(LiftModel(), features, labels, weights, epochs, seed)
 
 
-@lru_cache(maxsize=4)
-def load_lifts(path: Path = WEIGHTS) -> LiftModel:
-    if not Path(path).is_file():
-        raise UsageError(f"{path}: no corner model (make it with tools/train_lifts.py)")
-    model = LiftModel()
-    model.load_state_dict(load_file(str(path)))
-    return model.eval()
+def load_lifts(path: Path = WEIGHTS) -> Decider:
+    return load_decider(path, FEATURES, "tools/train_lifts.py")
 
 
 def corners(paths: list[np.ndarray], width: float) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -95,7 +74,7 @@ def corners(paths: list[np.ndarray], width: float) -> tuple[list[tuple[int, int]
     return places, np.array(features, np.float32).reshape(-1, FEATURES)
 
 
-def lifted(paths: list[np.ndarray], width: float, model: LiftModel | None = None,
+def lifted(paths: list[np.ndarray], width: float, model: Decider | None = None,
            threshold: float = LIFT) -> list[np.ndarray]:
     """The paths cut at the corners where the model says people lift the pen."""
     places, features = corners(paths, width)
@@ -123,24 +102,6 @@ def corner_labels(paths: list[np.ndarray], places: list[tuple[int, int]], ends: 
         return np.zeros(len(points), np.float32)
     distance = np.linalg.norm(points[:, None] - ends[None], axis=-1).min(1)
     return (distance <= max(2.0, width)).astype(np.float32)
-
-
-def fit_lifts(features: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None, epochs: int = 3000,
-              seed: int = 0) -> LiftModel:
-    """The network fitted to corners by full-batch Adam on the (weighted) cross-entropy."""
-    torch.manual_seed(seed)
-    model = LiftModel()
-    x, y = torch.as_tensor(features), torch.as_tensor(labels)
-    w = torch.ones_like(y) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
-    model.mean.copy_(x.mean(0))
-    model.std.copy_(x.std(0).clamp_min(1e-3))
-    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    for _ in range(epochs):
-        optimiser.zero_grad()
-        loss = nn.functional.binary_cross_entropy_with_logits(model(x), y, weight=w / w.mean())
-        loss.backward()
-        optimiser.step()
-    return model.eval()
 
 
 def _arc(path: np.ndarray) -> np.ndarray:

@@ -9,7 +9,9 @@ import numpy as np
 from spiral_cli.painting.calibration import segment_length, size_for_width
 from spiral_cli.programs.model import Action, StrokeProgram
 from spiral_cli.tracing.curves import centred, extended, fit_segments, smooth
-from spiral_cli.tracing.lifts import LiftModel, lifted
+from spiral_cli.tracing.decider import Decider
+from spiral_cli.tracing.junctions import learned_pairing
+from spiral_cli.tracing.lifts import lifted
 from spiral_cli.tracing.lines import Lines, find_lines
 from spiral_cli.tracing.skeleton import drawing_order, skeleton_paths, split_at_cusps
 
@@ -19,17 +21,19 @@ CUSP = 3.0  # line widths: a free branch up to this long at a cusp is where the 
 
 
 def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUSH,
-                  segment_sizes: bool = True, lifts: LiftModel | None = None, lifting: bool = True) -> StrokeProgram:
+                  segment_sizes: bool = True, lifts: Decider | None = None, lifting: bool = True,
+                  junctions: Decider | None = None, learned_junctions: bool = True) -> StrokeProgram:
     """A stroke program in the image's pixel frame for ink (H, W) in [0, 1]; each segment at
     the size that paints one of its length as wide as the lines (`segment_sizes`), or every
     segment at the size of a long line (what refine_native's width calibration assumes).
     With `lifting`, the pen lifts at the corners where people lift it (`lifts`, by default
-    the shipped corner model)."""
+    the shipped corner model); with `learned_junctions`, strokes run on through junctions
+    where people's do (`junctions`, by default the shipped junction model), else straight on."""
     lines = lines or find_lines(ink)
     program = StrokeProgram(ink.shape[1], ink.shape[0], brush, "grayscale")
     if lines.blank:
         return program
-    paths = centre_paths(lines)
+    paths = centre_paths(lines, junctions, learned_junctions)
     if lifting:
         paths = lifted(paths, lines.width, lifts)
     paths = drawing_order([_centre_line(p, lines) for p in paths])
@@ -41,12 +45,18 @@ def trace_program(ink: np.ndarray, lines: Lines | None = None, brush: str = BRUS
     return program.with_actions(actions)
 
 
-def centre_paths(lines: Lines) -> list[np.ndarray]:
+def centre_paths(lines: Lines, junctions: Decider | None = None, learned_junctions: bool = True) -> list[np.ndarray]:
     """The skeleton's pen paths (pixel row, column) over the lines, pen lifted only at their ends."""
+    spur, min_length, cusp = skeleton_scales(lines)
+    pairing = learned_pairing(lines.width, junctions) if learned_junctions else None
+    return skeleton_paths(lines.mask, spur, min_length, cusp, pairing)
+
+
+def skeleton_scales(lines: Lines) -> tuple[float, float, float]:
+    """(spur, shortest path, longest cusp) in px for the lines' skeleton."""
     # a textured line's outline grows long spurs and specks that no hand drew
     spur = max(3.0, (1.5 if lines.textured else 1.0) * lines.width)
-    return skeleton_paths(lines.mask, spur=spur, min_length=max(2.0, lines.width if lines.textured else lines.width / 2),
-                          cusp=CUSP * lines.width)
+    return spur, max(2.0, lines.width if lines.textured else lines.width / 2), CUSP * lines.width
 
 
 def _centre_line(path: np.ndarray, lines: Lines) -> np.ndarray:

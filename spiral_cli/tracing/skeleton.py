@@ -5,6 +5,7 @@ each junction, the way a pen crosses an X or runs along a T's bar."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
@@ -13,22 +14,57 @@ from skimage.morphology import skeletonize
 OFFSETS = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx])
 STRAIGHT_ENOUGH = np.cos(np.radians(50))  # two branches continue each other when they turn less than this
 CUSP_OPPOSED = np.cos(np.radians(110))  # a cusp's spike turns at least this far from both its neighbours
+# a junction's arms (paths leading out of it) and whether each ends freely -> (m, m) scores of
+# each pair continuing each other, and the score below which arms are not joined
+Pairing = Callable[[list[np.ndarray], list[bool]], tuple[np.ndarray, float]]
 
 
-def skeleton_paths(mask: np.ndarray, spur: float = 3.0, min_length: float = 2.0, cusp: float = 0.0) -> list[np.ndarray]:
-    """Pen paths, (n, 2) float (row, column) arrays, over the skeleton of a boolean mask.
-    Branches shorter than `spur` px that end freely at a junction are thinning artefacts;
-    a free branch up to `cusp` px long at a three-way junction is a cusp the pen goes out
-    to and back from (the middle of a 3, the top of an r's stem); paths shorter than
-    `min_length` px are left out."""
+def skeleton_paths(mask: np.ndarray, spur: float = 3.0, min_length: float = 2.0, cusp: float = 0.0,
+                   pairing: Pairing | None = None) -> list[np.ndarray]:
+    """Pen paths, (n, 2) float (row, column) arrays, over the skeleton of a boolean mask
+    (`skeleton_branches`), chained through junctions by `pairing` (default `straight_on`);
+    paths shorter than `min_length` px are left out."""
+    branches, graph = skeleton_branches(mask, spur, cusp)
+    paths = _chain(branches, graph, pairing or straight_on(_reach(spur)))
+    return [p for p in paths if path_length(p) >= min_length]
+
+
+def skeleton_branches(mask: np.ndarray, spur: float = 3.0, cusp: float = 0.0) -> tuple[list, _Graph]:
+    """The skeleton's branches between its nodes, (start node, end node, pixel path), and its
+    graph. Branches shorter than `spur` px that end freely at a junction are thinning
+    artefacts; a free branch up to `cusp` px long at a three-way junction is a cusp the pen
+    goes out to and back from (the middle of a 3, the top of an r's stem)."""
     skeleton = skeletonize(mask)
     graph = _Graph(skeleton)
     branches = graph.branches()
     branches = _prune_spurs(branches, graph, spur)
     branches = _merge_close_junctions(branches, graph, spur)
-    branches = _fold_cusps(branches, graph, cusp, reach=max(3.0, spur))
-    paths = _chain(branches, graph, reach=max(3.0, spur))
-    return [p for p in paths if _length(p) >= min_length]
+    branches = _fold_cusps(branches, graph, cusp, reach=_reach(spur))
+    return branches, graph
+
+
+def straight_on(reach: float) -> Pairing:
+    """Branches continue each other through a junction when they turn least, and by less
+    than 50 degrees where more than two meet (their directions over `reach` px)."""
+    def pairing(arms: list[np.ndarray], free: list[bool]) -> tuple[np.ndarray, float]:
+        directions = np.array([outward(arm, 0, reach) for arm in arms])
+        return -directions @ directions.T, STRAIGHT_ENOUGH
+    return pairing
+
+
+def junction_arms(branches, graph: _Graph) -> list[tuple[list[tuple[int, int]], list[np.ndarray], list[bool]]]:
+    """Per junction: its (branch, end) members, their paths leading out of the junction, and
+    whether each ends freely at its other end."""
+    out = []
+    for members in _junction_ends(branches, graph).values():
+        arms = [branches[i][2] if side == 0 else branches[i][2][::-1] for i, side in members]
+        free = [not graph.is_junction(branches[i][1 - side]) for i, side in members]
+        out.append((members, arms, free))
+    return out
+
+
+def _reach(spur: float) -> float:
+    return max(3.0, spur)
 
 
 class _Graph:
@@ -102,7 +138,7 @@ def _prune_spurs(branches, graph: _Graph, spur: float):
     kept = []
     for a, b, path in branches:
         free = graph.is_junction(a) != graph.is_junction(b)
-        if free and _length(path) < spur:
+        if free and path_length(path) < spur:
             continue
         kept.append((a, b, path))
     return kept
@@ -121,7 +157,7 @@ def _merge_close_junctions(branches, graph: _Graph, length: float):
 
     kept = []
     for a, b, path in branches:
-        if graph.is_junction(a) and graph.is_junction(b) and a != b and _length(path) < length:
+        if graph.is_junction(a) and graph.is_junction(b) and a != b and path_length(path) < length:
             group[root(a)] = root(b)
         else:
             kept.append((a, b, path))
@@ -151,12 +187,12 @@ def _fold_cusps(branches, graph: _Graph, cusp: float, reach: float):
         if len(members) != 3 or len(set(indices)) != 3 or any(i in folded or i in folded.values() for i in indices):
             continue
         free = [(i, side) for i, side in members
-                if not graph.is_junction(branches[i][1 - side]) and _length(branches[i][2]) <= cusp]
+                if not graph.is_junction(branches[i][1 - side]) and path_length(branches[i][2]) <= cusp]
         if not free:
             continue
-        spike, spike_side = min(free, key=lambda m: _length(branches[m[0]][2]))
+        spike, spike_side = min(free, key=lambda m: path_length(branches[m[0]][2]))
         others = [m for m in members if m[0] != spike]
-        direction = lambda m: _outward(branches[m[0]][2], m[1], reach)
+        direction = lambda m: outward(branches[m[0]][2], m[1], reach)
         if any(direction((spike, spike_side)) @ direction(m) > CUSP_OPPOSED for m in others):
             continue  # a spike that points along a neighbour is a branch of its own (a T's stem)
         host, host_side = others[0]
@@ -169,21 +205,19 @@ def _fold_cusps(branches, graph: _Graph, cusp: float, reach: float):
     return [branch for i, branch in enumerate(branches) if i not in folded]
 
 
-def _chain(branches, graph: _Graph, reach: float) -> list[np.ndarray]:
-    """Join branches at junctions where one continues the other (straightest pairs first)."""
-    ends = _junction_ends(branches, graph)
+def _chain(branches, graph: _Graph, pairing: Pairing) -> list[np.ndarray]:
+    """Join branches at junctions where one continues the other (best-scored pairs first;
+    where more than two meet, only pairs that score above the pairing's threshold)."""
     partner: dict[tuple[int, int], tuple[int, int]] = {}
-    for members in ends.values():
-        directions = [_outward(branches[i][2], side, reach) for i, side in members]
-        pairs = sorted(
-            ((float(-directions[x] @ directions[y]), x, y) for x in range(len(members)) for y in range(x + 1, len(members))),
-            reverse=True,
-        )
+    for members, arms, free in junction_arms(branches, graph):
+        scores, threshold = pairing(arms, free)
+        pairs = sorted(((float(scores[x, y]), x, y) for x in range(len(members)) for y in range(x + 1, len(members))),
+                       reverse=True)
         taken: set[int] = set()
-        for straightness, x, y in pairs:
+        for score, x, y in pairs:
             if x in taken or y in taken or members[x][0] == members[y][0]:
                 continue
-            if straightness < STRAIGHT_ENOUGH and len(members) > 2:
+            if score < threshold and len(members) > 2:
                 break
             partner[members[x]], partner[members[y]] = members[y], members[x]
             taken.update((x, y))
@@ -205,7 +239,7 @@ def _chain(branches, graph: _Graph, reach: float) -> list[np.ndarray]:
     return paths
 
 
-def _outward(path: np.ndarray, side: int, reach: float) -> np.ndarray:
+def outward(path: np.ndarray, side: int, reach: float) -> np.ndarray:
     """Unit direction of a branch leaving its end `side`, over about `reach` px."""
     oriented = path if side == 0 else path[::-1]
     steps = np.linalg.norm(np.diff(oriented, axis=0), axis=1)
@@ -215,7 +249,7 @@ def _outward(path: np.ndarray, side: int, reach: float) -> np.ndarray:
     return vector / max(float(np.linalg.norm(vector)), 1e-9)
 
 
-def _length(path: np.ndarray) -> float:
+def path_length(path: np.ndarray) -> float:
     return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum()) if len(path) > 1 else 0.0
 
 
