@@ -89,3 +89,14 @@ def test_the_shipped_model_runs_a_bar_straight_through_a_crossing(width):
     spans = sorted(float(np.ptp(s[:, 0])) for s in strokes)
     assert spans[-1] > 38, "the bar is one stroke from end to end"
     assert len(trace_program(_glyph(_plus, width)).pen_strokes) == 2, "a cross is two strokes"
+
+
+@pytest.mark.parametrize("width", [3, 5])
+def test_a_loop_is_entered_and_left_where_it_meets_the_line(width):
+    def looped_two(d, w):  # down the neck, round the loop across it, out along the base
+        d.line([(16, 18), (24, 10), (36, 9), (44, 16), (42, 28), (24, 44), (16, 54), (12, 60), (6, 54), (8, 46),
+                (16, 44), (26, 48), (36, 54), (52, 56)], fill=0, width=w, joint="curve")
+
+    two = _glyph(looped_two, width)
+    assert len(trace_program(two).pen_strokes) == 1
+    assert len(trace_program(two, junctions=_fixed(False)).pen_strokes) == 1, "even where no arms would run on"

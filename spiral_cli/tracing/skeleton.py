@@ -207,17 +207,21 @@ def _fold_cusps(branches, graph: _Graph, cusp: float, reach: float):
 
 def _chain(branches, graph: _Graph, pairing: Pairing) -> list[np.ndarray]:
     """Join branches at junctions where one continues the other (best-scored pairs first;
-    where more than two meet, only pairs that score above the pairing's threshold)."""
+    where more than two meet, only pairs that score above the pairing's threshold). A loop
+    that leaves a junction and comes back to it is entered and left there by the pen: its
+    ends are paired first, whatever their scores (the loop of a 2 is not a stroke of its own)."""
     partner: dict[tuple[int, int], tuple[int, int]] = {}
     for members, arms, free in junction_arms(branches, graph):
         scores, threshold = pairing(arms, free)
-        pairs = sorted(((float(scores[x, y]), x, y) for x in range(len(members)) for y in range(x + 1, len(members))),
-                       reverse=True)
+        indices = [i for i, _ in members]
+        loop = [indices.count(i) == 2 for i in indices]
+        pairs = sorted(((loop[x] or loop[y], float(scores[x, y]), x, y)
+                        for x in range(len(members)) for y in range(x + 1, len(members))), reverse=True)
         taken: set[int] = set()
-        for score, x, y in pairs:
+        for looped, score, x, y in pairs:
             if x in taken or y in taken or members[x][0] == members[y][0]:
                 continue
-            if score < threshold and len(members) > 2:
+            if score < threshold and len(members) > 2 and not looped:
                 break
             partner[members[x]], partner[members[y]] = members[y], members[x]
             taken.update((x, y))
