@@ -1,6 +1,7 @@
 """Centre lines of ink as pen paths: skeletonise, cut the skeleton into branches between
-junctions, drop the short spurs thinning leaves, then chain branches straight on through
-each junction, the way a pen crosses an X or runs along a T's bar."""
+junctions, drop the short spurs thinning leaves, then chain branches through each junction
+where one continues the other: straight on by default, the way a pen crosses an X or runs
+along a T's bar, or as a learned pairing says (`tracing/junctions.py`)."""
 
 from __future__ import annotations
 
