@@ -54,10 +54,9 @@ def learned_pairing(width: float, model: Decider | None = None) -> Pairing:
         pairs, features = pair_features(arms, free, width)
         scores = np.zeros((len(arms), len(arms)))
         if pairs:
-            for (x, y), p in zip(pairs, (model or load_junctions()).probabilities(features)):
-                scores[x, y] += p / 2
-                scores[y, x] += p / 2
-        return scores, RUN_ON
+            x, y = np.array(pairs).T
+            scores[x, y] = (model or load_junctions()).probabilities(features)
+        return (scores + scores.T) / 2, RUN_ON
     return pairing
 
 
@@ -71,16 +70,12 @@ def pair_features(arms: list[np.ndarray], free: list[bool], width: float) -> tup
     np.fill_diagonal(straight_far, -np.inf)
     best = straight_far.argmax(1)
     lengths = np.log1p(np.array([path_length(arm) for arm in arms]) / width)
-    pairs, features = [], []
-    for x in range(len(arms)):
-        for y in range(len(arms)):
-            if x == y:
-                continue
-            pairs.append((x, y))
-            features.append([*d_near[x], *d_near[y], *d_far[x], *d_far[y], straight_near[x, y], straight_far[x, y],
-                             float(best[x] == y), float(best[y] == x), lengths[x], lengths[y],
-                             float(free[x]), float(free[y]), np.log(len(arms))])
-    return pairs, np.array(features, np.float32).reshape(-1, FEATURES)
+    flags = np.array(free, np.float32)
+    x, y = np.nonzero(~np.eye(len(arms), dtype=bool))
+    features = np.column_stack([d_near[x], d_near[y], d_far[x], d_far[y], straight_near[x, y], straight_far[x, y],
+                                best[x] == y, best[y] == x, lengths[x], lengths[y], flags[x], flags[y],
+                                np.full(len(x), np.log(len(arms)))]).astype(np.float32)
+    return list(zip(x.tolist(), y.tolist())), features.reshape(-1, FEATURES)
 
 
 def pair_labels(arms: list[np.ndarray], pairs: list[tuple[int, int]], strokes: list[np.ndarray],
