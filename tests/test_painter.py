@@ -5,7 +5,9 @@ import pytest
 from spiral_cli.painting import Painter
 from spiral_cli.painting.surface import Surface, Brush
 from spiral_cli.painting.brushes import brush_definition
+from spiral_cli.painting.painter import render_program
 from spiral_cli.programs import Action
+from spiral_cli.programs.model import StrokeProgram
 from tests.conftest import ink
 
 
@@ -108,3 +110,15 @@ def test_memory_stays_flat_over_many_episodes(brush, episodes):
     before = _rss_mb()
     _episodes(painter, episodes)
     assert _rss_mb() - before < 3
+
+
+def test_a_remembered_render_is_the_render_and_a_callers_changes_do_not_reach_it():
+    program = StrokeProgram(64, 64, "classic/dry_brush", "grayscale").with_actions(
+        [Action("jump", (10.0, 32.0), (10.0, 32.0), (10.0, 32.0), 1.0, 4.0),
+         Action("draw", (10.0, 32.0), (30.0, 20.0), (50.0, 32.0), 0.8, 4.0)])
+    first = render_program(program)
+    assert (first < 128).any(), "ink where the stroke is"
+    first[:] = 0
+    again = render_program(program)
+    assert (again == 255).mean() > 0.5, "a caller's changes to a render do not reach the next"
+    assert np.array_equal(again, render_program(program, painter=Painter(64, 64, "classic/dry_brush")))

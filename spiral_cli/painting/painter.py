@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+from collections import OrderedDict
 
 import numpy as np
 
@@ -103,11 +104,44 @@ class Painter:
 def render_program(
     program: StrokeProgram, scale: float = 1.0, brush: str | None = None, painter: Painter | None = None
 ) -> np.ndarray:
-    """Render a whole program to an (H, W, 3) uint8 array."""
+    """Render a whole program to an (H, W, 3) uint8 array. Renders on a fresh painter are
+    remembered (`RENDERS`): the parse pipeline scores one program several times over."""
+    key = (program.width, program.height, brush or program.brush, scale, program.actions)
+    if painter is None and (cached := RENDERS.get(key)) is not None:
+        return cached.copy()
     if painter is None:
         painter = Painter(program.width, program.height, brush or program.brush, scale)
+        fresh = True
     else:
         painter.reset()
+        fresh = False
     for action in program.actions:
         painter.execute(action)
-    return painter.rgb()
+    render = painter.rgb()
+    if fresh:
+        RENDERS.put(key, render.copy())
+    return render
+
+
+class _Renders:
+    """The most recent renders, up to a budget of bytes (a batch of glyphs, or a few pages)."""
+
+    def __init__(self, budget: int):
+        self.budget, self.used, self.items = budget, 0, OrderedDict()
+
+    def get(self, key) -> np.ndarray | None:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        return None
+
+    def put(self, key, render: np.ndarray) -> None:
+        if render.nbytes > self.budget or key in self.items:
+            return
+        self.items[key] = render
+        self.used += render.nbytes
+        while self.used > self.budget:
+            self.used -= self.items.popitem(last=False)[1].nbytes
+
+
+RENDERS = _Renders(64 * 2**20)
