@@ -47,7 +47,7 @@ def fit_quadratic(path: np.ndarray) -> tuple[np.ndarray, float]:
     samples = max(8, min(200, int(arc[-1])))
     s = np.linspace(0, 1, samples)[:, None]
     curve = (1 - s) ** 2 * start + 2 * s * (1 - s) * control + s**2 * end
-    return control, float(np.sqrt(((path[:, None] - curve[None]) ** 2).sum(-1)).min(1).max())
+    return control, float(np.sqrt(((path[:, None] - curve[None]) ** 2).sum(-1).min(1).max()))  # sqrt once: it is monotone
 
 
 def centred(path: np.ndarray, ink: np.ndarray, width: float) -> np.ndarray:
