@@ -4,7 +4,7 @@ the sheep sketches in ../shared/data/sketches. Never commit its output (it deriv
 ../shared). Each drawing is IMAGE.png with its true strokes beside it as IMAGE.json (a stroke
 program: one pen-down run per human stroke, straight segments along its polyline).
 
-    python tools/make_lineart_eval.py OUT_DIR [--data ../shared/data/sketches]
+    python tools/make_lineart_eval.py OUT_DIR [--data ../shared/data/sketches] [--split valid]
 
 OUT_DIR/clean    30 drawings, 288-1024 px, the classic pen at several widths, and 4 pages of
                  several drawings each;
@@ -35,12 +35,12 @@ PENCIL_SIZE = 6.0  # a pencil is light: sized by eye, not by its ink
 MARGIN = 0.08
 
 
-def drawings(data: Path, rng) -> list[tuple[str, list[np.ndarray]]]:
-    """(name, strokes as (n, 2) polylines) for 15 test kanji and 15 test sheep, picked at random."""
+def drawings(data: Path, rng, split: str = "test") -> list[tuple[str, list[np.ndarray]]]:
+    """(name, strokes as (n, 2) polylines) for 15 kanji and 15 sheep of the split, picked at random."""
     picked = []
     for file, name, count in (("kanji.rdp100.npz", "kanji", 15), ("aaron_sheep.npz", "sheep", 15)):
         # trusted files from ../shared (the loaders users run never unpickle)
-        test = np.load(data / file, allow_pickle=True, encoding="latin1")["test"]
+        test = np.load(data / file, allow_pickle=True, encoding="latin1")[split]
         for index in rng.choice(len(test), count, replace=False):
             d = test[index].astype(float)
             points = np.cumsum(d[:, :2], axis=0)
@@ -92,9 +92,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared/data/sketches")
+    parser.add_argument("--split", default="test", choices=("test", "valid"),
+                        help="valid: the same kind of set from the files' validation splits, to choose on")
     args = parser.parse_args()
     rng = np.random.default_rng(2026)
-    chosen = drawings(args.data, rng)
+    chosen = drawings(args.data, rng, args.split)
     for folder in ("clean", "brushes", "scans"):
         (args.out / folder).mkdir(parents=True, exist_ok=True)
     for index, (name, strokes) in enumerate(chosen):
