@@ -1,12 +1,15 @@
 #!/bin/sh
-# Rebuilds checkpoints/omniglot from scratch on a 2-core machine (about 5 hours):
+# Rebuilds checkpoints/omniglot from scratch on a 2-core machine (about 7 hours):
 #   1. people's strokes as stroke programs (Omniglot recordings, KanjiVG, sheep), held-out splits kept apart;
 #   2. cloning them (--human 1), starting from the shipped mnist checkpoint, checked by content hash;
 #   3. expert iteration on Omniglot's training alphabets: half the batches keep cloning people's strokes,
 #      half imitate best-of-8 search over the policy's own proposals (DAgger on a quarter of the steps);
 #   4. reinforcement learning with the per-step l2 reward and a stroke-start penalty, 30% of the
-#      batches still cloning people's strokes (170 minutes, as the shipped run);
-#   5. shipping the last weights with their evaluation.
+#      batches still cloning people's strokes (170 minutes);
+#   5. reinforcement learning with the discriminator's per-step reward (SPIRAL++: each step earns
+#      the change in the conditional critic's score) and the same penalty and cloning share, the
+#      critic training beside it (105 minutes); the checkpoint best on 500 validation glyphs is kept;
+#   6. shipping those weights with their evaluation.
 # DATA is ../shared/data by default; runs go to runs/.
 set -eu
 DATA=${DATA:-../shared/data}
@@ -29,5 +32,10 @@ spiral train --data omniglot:"$DATA/omniglot/images_background.npz" --human-stro
   --location-input --location-readout --brush classic/pen --lr 1e-4 --entropy 0.003 --batch-size 32 \
   --actors 1 --minutes 170 --checkpoint-minutes 5 --run-dir runs/omniglot-rl
 
-python tools/ship_checkpoint.py runs/omniglot-rl omniglot \
+spiral train --data omniglot:"$DATA/omniglot/images_background.npz" --human-strokes runs/strokes --human 1 \
+  --imitation 0.3 --reward discriminator-step --stroke-penalty 0.02 --init-from runs/omniglot-rl \
+  --location-input --location-readout --brush classic/pen --lr 1e-4 --entropy 0.003 --batch-size 32 \
+  --actors 1 --minutes 105 --checkpoint-minutes 5 --select 500 --history --run-dir runs/omniglot-dstep
+
+python tools/ship_checkpoint.py runs/omniglot-dstep omniglot \
   --data omniglot:"$DATA/omniglot/images_background.npz" --n 1000 --search 8 --best-n 100
