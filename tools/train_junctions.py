@@ -10,15 +10,12 @@ then reports, per source, the tracer's stroke-count error on that share with the
 rule and with the model, and writes the weights and a report."""
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
+from tracing_fit import Places, fit_and_report
 
-from spiral_cli.data.stroke_programs import SOURCES, load, split
-from spiral_cli.evaluation.human import drawn_strokes
 from spiral_cli.painting.painter import ink
-from spiral_cli.tracing.decider import save_decider
 from spiral_cli.tracing.junctions import fit_junctions, pair_features, pair_labels
 from spiral_cli.tracing.lines import find_lines
 from spiral_cli.tracing.native import skeleton_scales, trace_program
@@ -54,30 +51,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints" / "junctions")
     parser.add_argument("--validation", type=float, default=0.2, help="share of training drawings held out for the report")
     args = parser.parse_args()
-    train = split(load(args.strokes), "train")
-    drawn = drawn_strokes(train)
-    held = np.random.default_rng(0).random(len(train)) < args.validation
-    fit_part = np.flatnonzero(~held)
-    features, labels, sources = [], [], []
-    for index in range(len(SOURCES)):  # each source weighs the same, however many junctions it has
-        chosen = fit_part[train.source[fit_part] == index]
-        found, labelled = junction_data(train.images[chosen], [drawn[i] for i in chosen])
-        features.append(found), labels.append(labelled), sources.append(np.full(len(labelled), index))
-    features, labels, sources = np.concatenate(features), np.concatenate(labels), np.concatenate(sources)
-    weights = 1.0 / np.bincount(sources)[sources]
-    model = fit_junctions(features, labels, weights)
-    accuracy = float(((model.probabilities(features) > 0.5) == (labels > 0.5)).mean())
-    report = {"pairs": len(labels), "run_on_share": float(labels.mean()), "training_accuracy": accuracy}
-    for index, source in enumerate(SOURCES):
-        chosen = np.flatnonzero(held & (train.source == index))
-        images, truth = train.images[chosen], [drawn[i] for i in chosen]
-        report[source] = {"drawings": len(chosen), "true_strokes": float(np.mean([len(t) for t in truth])),
-                          "count_error_straight_on": count_error(images, truth, model, False),
-                          "count_error_learned": count_error(images, truth, model, True)}
-        print(source, report[source], flush=True)
-    save_decider(model, args.out / "junctions.safetensors")
-    (args.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps(report, indent=1))
+    places = Places(junction_data, fit_junctions, count_error, "junctions.safetensors", ("pairs", "run_on_share", "count_error_straight_on", "count_error_learned"))
+    fit_and_report(places, args.strokes, args.out, args.validation)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,12 @@ then reports, per source, the tracer's stroke-count error on that share with and
 the model, and writes the weights and their card."""
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
+from tracing_fit import Places, fit_and_report
 
-from spiral_cli.data.stroke_programs import SOURCES, load, split
-from spiral_cli.evaluation.human import drawn_strokes
 from spiral_cli.painting.painter import ink
-from spiral_cli.tracing.decider import save_decider
 from spiral_cli.tracing.lifts import corner_labels, corners, fit_lifts
 from spiral_cli.tracing.lines import find_lines
 from spiral_cli.tracing.native import centre_paths, trace_program
@@ -49,29 +46,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints" / "lifts")
     parser.add_argument("--validation", type=float, default=0.2, help="share of training drawings held out for the report")
     args = parser.parse_args()
-    train = split(load(args.strokes), "train")
-    drawn = drawn_strokes(train)
-    held = np.random.default_rng(0).random(len(train)) < args.validation
-    fit_part = np.flatnonzero(~held)
-    features, labels, sources = [], [], []
-    for index in range(len(SOURCES)):  # each source weighs the same, however many corners it has
-        chosen = fit_part[train.source[fit_part] == index]
-        found, labelled = corner_data(train.images[chosen], [drawn[i] for i in chosen])
-        features.append(found), labels.append(labelled), sources.append(np.full(len(labelled), index))
-    features, labels, sources = np.concatenate(features), np.concatenate(labels), np.concatenate(sources)
-    weights = 1.0 / np.bincount(sources)[sources]
-    model = fit_lifts(features, labels, weights)
-    accuracy = float(((model.probabilities(features) > 0.5) == (labels > 0.5)).mean())
-    report = {"corners": len(labels), "lifted_share": float(labels.mean()), "training_accuracy": accuracy}
-    for index, source in enumerate(SOURCES):
-        chosen = np.flatnonzero(held & (train.source == index))
-        images, truth = train.images[chosen], [drawn[i] for i in chosen]
-        report[source] = {"drawings": len(chosen), "true_strokes": float(np.mean([len(t) for t in truth])),
-                          "count_error_without": count_error(images, truth, model, False),
-                          "count_error_with": count_error(images, truth, model, True)}
-    save_decider(model, args.out / "lifts.safetensors")
-    (args.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps(report, indent=1))
+    places = Places(corner_data, fit_lifts, count_error, "lifts.safetensors", ("corners", "lifted_share", "count_error_without", "count_error_with"))
+    fit_and_report(places, args.strokes, args.out, args.validation)
 
 
 if __name__ == "__main__":
