@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from safetensors.torch import save_file
 
 from spiral_cli.envs import env_config
@@ -49,3 +50,14 @@ def untrained_checkpoint(tmp_path_factory):
     (folder / "config.json").write_text(config.to_json())
     save_file(policy.state_dict(), str(folder / "policy.safetensors"))
     return folder
+
+
+def constant_decider(model, yes: bool):
+    """A tracing decider (`tracing/decider.py`) that says yes, or no, everywhere."""
+    with torch.no_grad():
+        for layer in model.net:
+            if isinstance(layer, torch.nn.Linear):
+                layer.weight.zero_()
+                layer.bias.zero_()
+        model.net[-1].bias.fill_(10.0 if yes else -10.0)
+    return model

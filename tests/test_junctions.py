@@ -4,12 +4,12 @@ whose strokes people agree on."""
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image, ImageDraw
 
 from spiral_cli.painting.painter import ink
 from spiral_cli.tracing.junctions import JunctionModel, fit_junctions, pair_features, pair_labels
 from spiral_cli.tracing.native import trace_program
+from tests.conftest import constant_decider
 
 
 def _arm(angle_degrees, length=20.0, step=0.5):
@@ -17,17 +17,6 @@ def _arm(angle_degrees, length=20.0, step=0.5):
     t = np.arange(0, length + step, step)[:, None]
     direction = np.array([np.sin(np.radians(angle_degrees)), np.cos(np.radians(angle_degrees))])  # (row, column)
     return 32 + t * direction
-
-
-def _fixed(run_on: bool) -> JunctionModel:
-    model = JunctionModel()
-    with torch.no_grad():
-        for layer in model.net:
-            if isinstance(layer, torch.nn.Linear):
-                layer.weight.zero_()
-                layer.bias.zero_()
-        model.net[-1].bias.fill_(10.0 if run_on else -10.0)
-    return model
 
 
 def _glyph(draw, width=3):
@@ -63,8 +52,8 @@ def test_a_pair_is_labelled_run_on_where_a_persons_stroke_goes_through_both_arms
 
 def test_the_model_decides_which_arms_run_on():
     plus = _glyph(_plus)
-    assert len(trace_program(plus, junctions=_fixed(True)).pen_strokes) == 2
-    assert len(trace_program(plus, junctions=_fixed(False)).pen_strokes) == 4
+    assert len(trace_program(plus, junctions=constant_decider(JunctionModel(), True)).pen_strokes) == 2
+    assert len(trace_program(plus, junctions=constant_decider(JunctionModel(), False)).pen_strokes) == 4
 
 
 def test_the_model_learns_a_rule_from_labelled_pairs():
@@ -99,4 +88,4 @@ def test_a_loop_is_entered_and_left_where_it_meets_the_line(width):
 
     two = _glyph(looped_two, width)
     assert len(trace_program(two).pen_strokes) == 1
-    assert len(trace_program(two, junctions=_fixed(False)).pen_strokes) == 1, "even where no arms would run on"
+    assert len(trace_program(two, junctions=constant_decider(JunctionModel(), False)).pen_strokes) == 1, "even where no arms would run on"

@@ -5,12 +5,12 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image, ImageDraw
 
 from spiral_cli.painting.painter import ink
 from spiral_cli.tracing.lifts import LiftModel, corner_labels, corners, fit_lifts, lifted
 from spiral_cli.tracing.native import trace_program
+from tests.conftest import constant_decider
 
 
 def _path(points, step=0.5):
@@ -22,17 +22,6 @@ def _path(points, step=0.5):
         out.append(np.c_[y0 + t * (y1 - y0), x0 + t * (x1 - x0)])
     out.append(np.array([[points[-1][1], points[-1][0]]], float))
     return np.concatenate(out)
-
-
-def _always(lift: bool) -> LiftModel:
-    model = LiftModel()
-    with torch.no_grad():
-        for layer in model.net:
-            if isinstance(layer, torch.nn.Linear):
-                layer.weight.zero_()
-                layer.bias.zero_()
-        model.net[-1].bias.fill_(10.0 if lift else -10.0)
-    return model
 
 
 def test_an_l_has_one_corner_at_its_bend_and_a_line_or_a_circle_none():
@@ -48,9 +37,9 @@ def test_an_l_has_one_corner_at_its_bend_and_a_line_or_a_circle_none():
 
 def test_the_pen_lifts_at_a_corner_only_when_the_model_says_so():
     bend = _path([(20, 10), (20, 50), (50, 50)])
-    first, second = lifted([bend], 3.0, _always(True))
+    first, second = lifted([bend], 3.0, constant_decider(LiftModel(), True))
     assert np.array_equal(first[-1], second[0]) and len(first) + len(second) == len(bend) + 1
-    assert len(lifted([bend], 3.0, _always(False))) == 1
+    assert len(lifted([bend], 3.0, constant_decider(LiftModel(), False))) == 1
 
 
 def test_a_corner_is_labelled_a_lift_where_a_persons_stroke_ends():

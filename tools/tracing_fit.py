@@ -3,6 +3,7 @@ dataset strokes` cut into a fitting part and a seeded validation share, a tracin
 with each source weighing the same, and the tracer's stroke-count error on the validation share
 without and with it, written beside the weights as report.json."""
 
+import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,3 +52,13 @@ def fit_and_report(places: Places, strokes: Path, out: Path, validation: float) 
     (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
     return report
+
+
+def main(places: Places, checkpoint: str) -> None:
+    """The command line of a tool that fits `places` into checkpoints/`checkpoint`."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--strokes", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints" / checkpoint)
+    parser.add_argument("--validation", type=float, default=0.2, help="share of training drawings held out for the report")
+    args = parser.parse_args()
+    fit_and_report(places, args.strokes, args.out, args.validation)

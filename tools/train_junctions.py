@@ -9,11 +9,8 @@ spiral_cli.tracing.junctions.JunctionModel on all but a validation share of the 
 then reports, per source, the tracer's stroke-count error on that share with the straight-on
 rule and with the model, and writes the weights and a report."""
 
-import argparse
-from pathlib import Path
-
 import numpy as np
-from tracing_fit import Places, fit_and_report
+from tracing_fit import Places, main
 
 from spiral_cli.painting.painter import ink
 from spiral_cli.tracing.junctions import fit_junctions, pair_features, pair_labels
@@ -45,15 +42,6 @@ def count_error(images: np.ndarray, drawn: list, model, learned: bool) -> float:
     return float(np.mean(errors))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--strokes", type=Path, required=True)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints" / "junctions")
-    parser.add_argument("--validation", type=float, default=0.2, help="share of training drawings held out for the report")
-    args = parser.parse_args()
-    places = Places(junction_data, fit_junctions, count_error, "junctions.safetensors", ("pairs", "run_on_share", "count_error_straight_on", "count_error_learned"))
-    fit_and_report(places, args.strokes, args.out, args.validation)
-
-
 if __name__ == "__main__":
-    main()
+    main(Places(junction_data, fit_junctions, count_error, "junctions.safetensors",
+                ("pairs", "run_on_share", "count_error_straight_on", "count_error_learned")), "junctions")

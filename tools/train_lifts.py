@@ -8,11 +8,8 @@ and fits spiral_cli.tracing.lifts.LiftModel on all but a validation share of the
 then reports, per source, the tracer's stroke-count error on that share with and without
 the model, and writes the weights and their card."""
 
-import argparse
-from pathlib import Path
-
 import numpy as np
-from tracing_fit import Places, fit_and_report
+from tracing_fit import Places, main
 
 from spiral_cli.painting.painter import ink
 from spiral_cli.tracing.lifts import corner_labels, corners, fit_lifts
@@ -40,15 +37,6 @@ def count_error(images: np.ndarray, drawn: list, model, lifting: bool) -> float:
     return float(np.mean(errors))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--strokes", type=Path, required=True)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints" / "lifts")
-    parser.add_argument("--validation", type=float, default=0.2, help="share of training drawings held out for the report")
-    args = parser.parse_args()
-    places = Places(corner_data, fit_lifts, count_error, "lifts.safetensors", ("corners", "lifted_share", "count_error_without", "count_error_with"))
-    fit_and_report(places, args.strokes, args.out, args.validation)
-
-
 if __name__ == "__main__":
-    main()
+    main(Places(corner_data, fit_lifts, count_error, "lifts.safetensors",
+                ("corners", "lifted_share", "count_error_without", "count_error_with")), "lifts")

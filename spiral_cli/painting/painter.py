@@ -106,21 +106,21 @@ def render_program(
 ) -> np.ndarray:
     """Render a whole program to an (H, W, 3) uint8 array. Renders on a fresh painter are
     remembered (`RENDERS`): the parse pipeline scores one program several times over."""
-    key = (program.width, program.height, brush or program.brush, scale, program.actions)
-    if painter is None and (cached := RENDERS.get(key)) is not None:
-        return cached.copy()
-    if painter is None:
-        painter = Painter(program.width, program.height, brush or program.brush, scale)
-        fresh = True
-    else:
+    if painter is not None:
         painter.reset()
-        fresh = False
+        return _painted(painter, program)
+    key = (program.width, program.height, brush or program.brush, scale, program.actions)
+    render = RENDERS.get(key)
+    if render is None:
+        render = _painted(Painter(program.width, program.height, brush or program.brush, scale), program)
+        RENDERS.put(key, render)
+    return render.copy()  # the caller may draw on its copy
+
+
+def _painted(painter: Painter, program: StrokeProgram) -> np.ndarray:
     for action in program.actions:
         painter.execute(action)
-    render = painter.rgb()
-    if fresh:
-        RENDERS.put(key, render.copy())
-    return render
+    return painter.rgb()
 
 
 class _Renders:

@@ -213,7 +213,8 @@ def _chain(branches, graph: _Graph, pairing: Pairing) -> list[np.ndarray]:
     ends are paired first, whatever their scores (the loop of a 2 is not a stroke of its own)."""
     partner: dict[tuple[int, int], tuple[int, int]] = {}
     for members, arms, free in junction_arms(branches, graph):
-        scores, threshold = pairing(arms, free)
+        # two arms always run on into each other: only a real junction is scored
+        scores, threshold = pairing(arms, free) if len(members) > 2 else (np.zeros((len(members),) * 2), 0.0)
         indices = [i for i, _ in members]
         loop = [indices.count(i) == 2 for i in indices]
         pairs = sorted(((loop[x] or loop[y], float(scores[x, y]), x, y)
