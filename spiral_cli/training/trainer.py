@@ -270,11 +270,12 @@ class Trainer:
         previous_handler = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None  # `kill` = Ctrl-C
         with self.monitor:
             try:
-                while not self._finished(wall()):
-                    self._drain_metrics(wall())
+                # one clock reading per turn: a run whose budget ends with its warm start never reinforces
+                while not self._finished(now := wall()):
+                    self._drain_metrics(now)
                     self._check_learners()
                     self._check_actors()
-                    if shared.phase.value == WARM_START and self._phase(wall()) == REINFORCE:
+                    if shared.phase.value == WARM_START and self._phase(now) == REINFORCE:
                         shared.phase.value = REINFORCE
                         self.monitor.event("warm start finished: reinforcement learning from here")
                     if time.monotonic() - last_checkpoint > config.checkpoint_minutes * 60:
