@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from spiral_cli.painting.painter import render_program
-from spiral_cli.parsing.convert import BATCH
+from spiral_cli.parsing.convert import even_chunks
 from spiral_cli.programs.model import Action, StrokeProgram
 
 COUNTS = {64: 32, 512: 4, 1024: 2}  # images per measurement and process
@@ -70,8 +70,8 @@ def bench_parse(sides=(64, 512, 1024), qualities=("fast", "best"), processes=(1,
             for side, inputs in [(_longest_side(images), images)] if images else [(side, None) for side in sides]:
                 for quality in qualities:
                     items = inputs or list(range(COUNTS.get(side, 2) * count))  # files, or seeds of drawings
-                    size = BATCH[quality]  # images parsed together, as spiral convert does
-                    tasks = [(side, items[i : i + size], quality, method, checkpoint) for i in range(0, len(items), size)]
+                    tasks = [(side, chunk, quality, method, checkpoint)  # as spiral convert hands them out
+                             for chunk in even_chunks(items, count, quality)]
                     start = time.perf_counter()
                     list(pool.map(_parse, tasks))
                     result = ParseBench(side, quality, method, count, len(items), time.perf_counter() - start,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
+import math
 import multiprocessing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,8 +16,9 @@ from spiral_cli.export.outputs import FORMATS, OutputOptions, encode
 from spiral_cli.parsing.agent import resolve_checkpoint
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, InkImage, read_image
 
-CHUNK = 8  # images handed to a worker at once
-BATCH = {"fast": 16, "best": 4}  # glyphs parsed together; each batch's outputs are written as soon as it is done
+# glyphs parsed together, at most (the agent's steps and the fit cost little more for a batch than
+# for one glyph); each batch's outputs are written as soon as it is done
+BATCH = {"fast": 64, "best": 4}
 GLYPH_SIDE = 128  # px: larger images are parsed, and written, one by one
 
 
@@ -117,9 +120,8 @@ def _convert_images(in_dir: Path, out_dir: Path, job: ConvertJob, workers: int, 
 
         convert_on_ray(pending, in_dir, out_dir, job, workers, address, summary, on_progress)
         return summary
-    chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
-    tasks = [(chunk, in_dir, out_dir) for chunk in chunks]
-    if workers <= 1 or len(chunks) <= 1:
+    tasks = [(chunk, in_dir, out_dir) for chunk in even_chunks(pending, workers, job.quality)]
+    if workers <= 1 or len(tasks) <= 1:
         init_worker(job)
         results = map(convert_chunk, tasks)
         _collect(results, summary, on_progress)
@@ -166,6 +168,15 @@ def _collect(results, summary: ConvertSummary, on_progress) -> None:
 
 
 _JOB: ConvertJob | None = None
+
+
+def even_chunks(items: list, workers: int, quality: str) -> list[list]:
+    """The items in chunks of at most a batch, handed to a worker at a time, all of about one
+    size in a number the workers share evenly: none waits for another at the end."""
+    workers = max(1, workers)
+    count = min(len(items), workers * math.ceil(len(items) / (workers * BATCH.get(quality, 1))))
+    bounds = [len(items) * k // count for k in range(count + 1)] if count else []
+    return [items[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def init_worker(job: ConvertJob) -> None:

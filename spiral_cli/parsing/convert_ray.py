@@ -37,7 +37,7 @@ def convert_on_ray(pending: list[Path], in_dir: Path, out_dir: Path, job: local.
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     if not pending:
         return
-    chunks = [[str(p) for p in pending[i: i + local.CHUNK]] for i in range(0, len(pending), local.CHUNK)]
+    chunks = [[str(p) for p in chunk] for chunk in local.even_chunks(pending, workers, job.quality)]
     parsed = ray.data.from_items([{"paths": chunk} for chunk in chunks]).map_batches(
         ParseWorker, fn_constructor_args=(job, str(in_dir), str(out_dir)), batch_size=1,
         concurrency=max(1, workers), num_cpus=1)

@@ -13,11 +13,18 @@ REWARDS=${REWARDS:-l2 l2-step discriminator discriminator-step blind}
 # line art clones the centre-line tracer's programs of training images; faces (colour) clone the
 # colour stroke search's programs (made once: spiral dataset paintings, about 50 minutes on 2 cores),
 # and every reinforced run pays the colour-histogram penalty (paper)
+# Omniglot's arms start from the omniglot checkpoint's l2-step weights (docs/rewards/omniglot-warm:
+# people's strokes cloned, expert iteration, 170 min of l2-step) and keep its settings: a third
+# of the batches cloning people's programs, learning rate 1e-4, entropy 0.003, stroke penalty 0.02
 RUNS=runs/rewards-$DATASET
-TEACHER=(--trace 1); PENALTIES=(); BASELINE=(--tracer)
+TEACHER=(--trace 1); PENALTIES=(); BASELINE=(--tracer); ARM=(--imitation 0.25 --lr 3e-4)
 case "$DATASET" in
   mnist) SPEC="mnist:$DATA/mnist" ;;
-  omniglot) SPEC="omniglot:$DATA/omniglot/images_background.npz" ;;
+  omniglot) SPEC="omniglot:$DATA/omniglot/images_background.npz"
+            [ -e runs/strokes/strokes.npz ] || spiral dataset strokes runs/strokes --omniglot "$DATA/omniglot" \
+              --stroke3 "$DATA/sketches/kanji.rdp100.npz" --stroke3 "$DATA/sketches/aaron_sheep.npz"
+            TEACHER=(--human-strokes runs/strokes --human 1)
+            ARM=(--imitation 0.3 --lr 1e-4 --entropy 0.003 --stroke-penalty 0.02 --select 500) ;;
   faces) SPEC="images:$DATA/faces"; TEACHER=(--trace 1 --paintings "$RUNS/paintings"); PENALTIES=(--color-penalty 0.1)
          BASELINE=()
          [ -e "$RUNS/paintings/paintings.npz" ] || spiral dataset paintings "$RUNS/paintings" --data "$SPEC" ;;
@@ -50,16 +57,18 @@ if [ ! -e "$WARM/policy.safetensors" ]; then
   train "$WARM" 30 "${COMMON[@]}" --actors 2 --reward l2 "${TEACHER[@]}" --warm-start 30 --lr 1e-3
 fi
 
-# the same budget for each reward, all from the warm start's weights; a quarter of the batches
-# keep cloning the tracer so that no run forgets how to draw while its reward is still noisy
+# the same budget for each reward, all from the warm start's weights; some of the batches keep
+# cloning the teacher so that no run forgets how to draw while its reward is still noisy
 for reward in $REWARDS; do
   [ "$reward" = blind ] && continue
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
   train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --actors 1 --reward "$reward" --init-from "$WARM" \
-    "${TEACHER[@]}" "${PENALTIES[@]}" --imitation 0.25 --lr 3e-4 "${critic[@]}"
+    "${TEACHER[@]}" "${PENALTIES[@]}" "${ARM[@]}" "${critic[@]}"
 done
+# the blind agent cannot start from the warm start's weights (it sees no canvas): its own 30 minutes
+# of cloning at the warm start's rate, then the same budget with the discriminator reward
 [[ " $REWARDS " == *" blind "* ]] && train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind "${TEACHER[@]}" \
-  "${PENALTIES[@]}" --warm-start 30 --imitation 0.25 --lr 3e-4 --d-centering 0.01
+  "${PENALTIES[@]}" --warm-start 30 --warm-start-lr 1e-3 --imitation 0.25 --lr 3e-4 --d-centering 0.01
 
 for run in discriminator discriminator-step l2 l2-step blind; do [ -e "$RUNS/$run/latest" ] || exit 0; done
 python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind} --data "$SPEC" \
