@@ -365,7 +365,8 @@ def test_dagger_executes_the_policys_own_actions_and_labels_them_with_the_search
 
 def test_init_from_starts_with_another_runs_weights(stroke_targets, tmp_path):
     first = tmp_path / "first"
-    train(tiny_config(stroke_targets, minutes=0.3, warm_start_minutes=0.3), first)
+    # 200 updates of cloning, not 18 s: on a busy machine 18 s made 24 updates, too few to tell
+    train(tiny_config(stroke_targets, updates=200, warm_start_minutes=60), first)
     second = tmp_path / "second"
     summary = train(tiny_config(stroke_targets, updates=3, init_from=str(first)), second)
     assert summary.updates >= 3
