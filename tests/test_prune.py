@@ -96,3 +96,22 @@ def test_a_separate_short_stroke_is_not_absorbed():
     program = _program([line, dot])
     ended, _ = _ended(program, ink(render_program(program)[..., 0]))
     assert len(ended.pen_strokes) == 2
+
+
+def test_trials_drawn_from_each_strokes_own_ink_match_libmypaints_render_of_the_whole():
+    from dataclasses import replace
+
+    from spiral_cli.parsing.composite import drawn_from_strokes, trial_drawer
+
+    crossing = [[_line((10.0, 10.0), (54.0, 54.0), 4.0)], [_line((10.0, 54.0), (54.0, 10.0), 4.0)],
+                [_line((32.0, 6.0), (32.0, 58.0), 2.0), _line((32.0, 58.0), (50.0, 58.0), 2.0)]]
+    program = _program(crossing)
+    whole = ink(render_program(program)[..., 0])
+    assert whole.sum() > 50 and np.abs(drawn_from_strokes(program) - whole).max() <= 1.5 / 255
+    painter = Painter(64, 64, "classic/pen")
+    assert trial_drawer(program, painter) is drawn_from_strokes
+    red = program.with_actions([replace(a, color=(1.0, 0.0, 0.0)) if i == 1 and a.draws else a
+                                for i, a in enumerate(program.actions)])
+    assert trial_drawer(red, painter) is not drawn_from_strokes, "strokes of two colours do not multiply"
+    page = StrokeProgram(512, 512, "classic/pen", "grayscale").with_strokes(crossing)
+    assert trial_drawer(page, painter) is not drawn_from_strokes, "a page is drawn whole"

@@ -14,6 +14,7 @@ import numpy as np
 
 from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.painting.painter import Painter
+from spiral_cli.parsing.composite import trial_drawer
 from spiral_cli.parsing.prune import ink_error, render_ink, stroke_length
 from spiral_cli.parsing.stitch import outward
 from spiral_cli.programs.model import StrokeProgram
@@ -31,20 +32,22 @@ def extend_ends(program: StrokeProgram, target_ink: np.ndarray, render: np.ndarr
                 ) -> tuple[StrokeProgram, np.ndarray]:
     """The program with its strokes' ends moved on along the target's lines, and the ink of its
     render; target_ink and render (the program's) (H, W) in [0, 1]. The steps are judged on an
-    estimate (the render with the new piece of line stamped on), each end's move by libmypaint."""
+    estimate (the render with the new piece of line stamped on), each end's move by the render."""
     runs = [list(run) for run in program.pen_strokes]
-    error, level = ink_error(render, target_ink), float(render.max())  # the pen's ink
+    drawn, given, level = trial_drawer(program, painter), program, float(render.max())  # the pen's ink
+    estimate = drawn(program)
+    error = ink_error(estimate, target_ink)
     for index in range(len(runs)):
         for at_start in (True, False):
-            run = _carried_on(runs[index], at_start, program.brush, target_ink, render, level)
+            run = _carried_on(runs[index], at_start, program.brush, target_ink, estimate, level)
             if run is runs[index]:
                 continue
             trial = replace(program.with_strokes(runs[:index] + [run] + runs[index + 1:]), grid=None)
-            trial_render = render_ink(trial, painter)
+            trial_render = drawn(trial)
             trial_error = ink_error(trial_render, target_ink)
             if trial_error <= error:
-                runs[index], program, render, error = run, trial, trial_render, trial_error
-    return program, render
+                runs[index], program, estimate, error = run, trial, trial_render, trial_error
+    return program, render if program is given else render_ink(program, painter)
 
 
 def _carried_on(run: list, at_start: bool, brush: str, target_ink: np.ndarray, render: np.ndarray,
@@ -86,20 +89,20 @@ def absorb_stubs(program: StrokeProgram, target_ink: np.ndarray, render: np.ndar
     """The program with each stub beside another stroke's end left out and that end carried
     over it, and the ink of its render."""
     allowed = tolerance * float((target_ink ** 2).sum())
-    error = ink_error(render, target_ink)
+    drawn, given = trial_drawer(program, painter), program
+    error = ink_error(drawn(program), target_ink)
     tried: set = set()
     while (stub := _next_stub(program, tried)) is not None:
         tried.add(stub)
         best = None
         for trial in _carried_over(program, stub):
-            trial_render = render_ink(trial, painter)
-            trial_error = ink_error(trial_render, target_ink)
-            if best is None or trial_error < best[2]:
-                best = (trial, trial_render, trial_error)
-        if best is not None and best[2] <= error + allowed:
-            allowed -= max(best[2] - error, 0.0)
-            program, render, error = replace(best[0], grid=None), best[1], best[2]
-    return program, render
+            trial_error = ink_error(drawn(trial), target_ink)
+            if best is None or trial_error < best[1]:
+                best = (trial, trial_error)
+        if best is not None and best[1] <= error + allowed:
+            allowed -= max(best[1] - error, 0.0)
+            program, error = replace(best[0], grid=None), best[1]
+    return program, render if program is given else render_ink(program, painter)
 
 
 def _next_stub(program: StrokeProgram, tried: set) -> tuple | None:

@@ -2,7 +2,7 @@
 by side, which a plotter then draws twice and a person would count as one. A stroke that runs
 along another (nearly all its points within their line widths of it) is left out and the other
 widened to carry both (and moved halfway towards the other, for two drawn side by side), when
-libmypaint's render of that stays within a small tolerance of the two strokes' error."""
+the render of that stays within a small tolerance of the two strokes' error."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from spiral_cli.painting.painter import Painter
+from spiral_cli.parsing.composite import trial_drawer
 from spiral_cli.parsing.prune import ink_error, render_ink
 from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.programs.polylines import stroke_polylines
@@ -29,16 +30,16 @@ def merge_doubled(program: StrokeProgram, target_ink: np.ndarray, render: np.nda
     """The program with each doubled stroke merged into the one it runs along, and the ink of
     its render; target_ink and render (the program's) (H, W) in [0, 1]."""
     allowed = tolerance * float((target_ink ** 2).sum())
-    error = ink_error(render, target_ink)
+    drawn, given = trial_drawer(program, painter), program
+    error = ink_error(drawn(program), target_ink)
     tried: set[tuple] = set()
     while (pair := _doubled_pair(program, tried)) is not None:
         tried.add(_key(program, pair[:2]))
-        merged, merged_render = _best_merge(program, pair, target_ink, painter)
-        merged_error = ink_error(merged_render, target_ink)
+        merged, merged_error = _best_merge(program, pair, target_ink, drawn)
         if merged_error <= error + allowed:
             allowed -= max(merged_error - error, 0.0)  # the tolerance is for the whole drawing
-            program, render, error = merged, merged_render, merged_error
-    return program, render
+            program, error = merged, merged_error
+    return program, render if program is given else render_ink(program, painter)
 
 
 def _doubled_pair(program: StrokeProgram, tried: set) -> tuple[int, int, np.ndarray] | None:
@@ -66,7 +67,7 @@ def _key(program: StrokeProgram, pair: tuple[int, int]) -> tuple:
     return runs[pair[0]], runs[pair[1]]
 
 
-def _best_merge(program: StrokeProgram, pair: tuple, target_ink: np.ndarray, painter: Painter):
+def _best_merge(program: StrokeProgram, pair: tuple, target_ink: np.ndarray, drawn) -> tuple[StrokeProgram, float]:
     dropped, kept, offset = pair
     runs = list(program.pen_strokes)
     best = None
@@ -75,11 +76,10 @@ def _best_merge(program: StrokeProgram, pair: tuple, target_ink: np.ndarray, pai
         widened = tuple(replace(a, size=a.size * factor, start=_moved(a.start, dx, dy), control=_moved(a.control, dx, dy),
                                 end=_moved(a.end, dx, dy)) for a in runs[kept])
         trial = program.with_strokes([widened if k == kept else r for k, r in enumerate(runs) if k != dropped])
-        trial_render = render_ink(trial, painter)
-        trial_error = ink_error(trial_render, target_ink)
-        if best is None or trial_error < best[2]:
-            best = (trial, trial_render, trial_error)
-    return best[0], best[1]
+        trial_error = ink_error(drawn(trial), target_ink)
+        if best is None or trial_error < best[1]:
+            best = (trial, trial_error)
+    return best
 
 
 def _moved(point, dx: float, dy: float) -> tuple[float, float]:

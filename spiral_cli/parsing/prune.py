@@ -1,5 +1,5 @@
 """Dropping the strokes a render does not need: each continuous stroke, shortest first, is
-left out when libmypaint's render without it is no farther from the target (a stroke drawn
+left out when the render without it is no farther from the target (a stroke drawn
 over ink already there, or beside the line). The drawing keeps every stroke that helps; the
 person's count of strokes is approached from above."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from spiral_cli.painting.painter import Painter, ink, render_program
+from spiral_cli.parsing.composite import trial_drawer
 from spiral_cli.programs.model import StrokeProgram
 
 
@@ -17,17 +18,17 @@ def prune_strokes(program: StrokeProgram, target_ink: np.ndarray, render: np.nda
     its render; target_ink and render (the program's, already made) (H, W) in [0, 1];
     `painter` (the program's size and brush) draws the trials."""
     runs = list(program.pen_strokes)
-    error = ink_error(render, target_ink)
+    drawn = trial_drawer(program, painter)  # each trial judged against the same kind of render
+    given, error = program, ink_error(drawn(program), target_ink)
     for run in sorted(runs, key=stroke_length):
         if len(runs) == 1:
             break
         fewer = [r for r in runs if r is not run]
         trial = program.with_strokes(fewer)
-        trial_render = render_ink(trial, painter)
-        trial_error = ink_error(trial_render, target_ink)
+        trial_error = ink_error(drawn(trial), target_ink)
         if trial_error <= error:
-            runs, program, render, error = fewer, trial, trial_render, trial_error
-    return program, render
+            runs, program, error = fewer, trial, trial_error
+    return program, render if program is given else render_ink(program, painter)
 
 
 def render_ink(program: StrokeProgram, painter: Painter) -> np.ndarray:
