@@ -116,7 +116,7 @@ def main() -> None:
                         help="the greedy figures spiral train recorded on validation images at each checkpoint "
                              "(--select), instead of evaluating every checkpoint on test images")
     parser.add_argument("--since-reinforce", action="store_true",
-                        help="from where each run's reinforcement began: a run with a warm start is drawn from its "
+                        help="from where each run's reinforcement began (included curves too): a run with a warm start is drawn from its "
                              "first reinforced checkpoint on, env steps and minutes counted from there (to set it "
                              "beside runs that began --init-from that checkpoint)")
     parser.add_argument("--plot", type=Path)
@@ -130,7 +130,8 @@ def main() -> None:
     for earlier in args.include:
         measured = json.loads(earlier.read_text())
         for label, points in measured["curves"].items():
-            curves[label] = [{"n": measured["n"], **p} for p in points]
+            points = [{"n": measured["n"], **p} for p in points]
+            curves[label] = since_reinforce(points) if args.since_reinforce else points
         baselines.update({name if "(n =" in name else f"{name} (n = {measured['n']})": value
                           for name, value in measured["baselines"].items() if name != "empty canvas"})
     for index, run_dir in enumerate(args.runs):
