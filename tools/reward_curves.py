@@ -6,6 +6,7 @@ every run on one figure.
 
     python tools/reward_curves.py RUN_DIR... --data mnist:../shared/data/mnist [--n 200]
         [--plot docs/rewards-mnist.png] [--json curves.json] [--title MNIST] [--include OLD.json] [--recorded]
+        [--ylim LOW HIGH]
 
 Each run is labelled by its reward (and "blind" for a blind agent) unless --label is given
 once per run. When the first run started --init-from a checkpoint, that checkpoint's greedy
@@ -78,7 +79,7 @@ def since_reinforce(points: list[dict]) -> list[dict]:
             for p in points[first:]]
 
 
-def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
+def plot(curves: dict, path: Path, title: str, baselines: dict, ylim: tuple[float, float] | None = None) -> None:
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for index, (label, points) in enumerate(curves.items()):
         colour = f"C{index}"
@@ -94,6 +95,8 @@ def plot(curves: dict, path: Path, title: str, baselines: dict) -> None:
         for axis in axes:
             axis.axhline(value, linestyle="--", linewidth=1, color="grey")
         axes[1].annotate(name, (axes[1].get_xlim()[1], value), ha="right", va="bottom", fontsize=8, color="grey")
+    if ylim:  # close curves far below the empty canvas's line
+        axes[0].set_ylim(*ylim)
     axes[0].set_xlabel("env steps")
     axes[1].set_xlabel("wall time (min, 2 cores)")
     axes[0].set_ylabel("l2 error / empty canvas's (held-out)\nsolid: greedy agent, dotted: sampled (T = 1)")
@@ -122,6 +125,7 @@ def main() -> None:
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--title", default="")
+    parser.add_argument("--ylim", type=float, nargs=2, metavar=("LOW", "HIGH"), help="the error axis's range")
     args = parser.parse_args()
     if args.label and len(args.label) != len(args.runs):
         parser.error("give --label once per run, or not at all")
@@ -145,7 +149,7 @@ def main() -> None:
         args.json.write_text(json.dumps({"data": args.data, "n": args.n, "baselines": baselines, "curves": curves},
                                         indent=1) + "\n")
     if args.plot:
-        plot(curves, args.plot, args.title or args.data, baselines)
+        plot(curves, args.plot, args.title or args.data, baselines, args.ylim)
 
 
 if __name__ == "__main__":
