@@ -6,6 +6,7 @@ merging) then draw that one stroke, not all of them."""
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -34,4 +35,15 @@ def trial_drawer(program: StrokeProgram, painter: Painter) -> Callable[[StrokePr
     one_colour = len({action.color for action in program.actions if action.draws}) <= 1
     if one_colour and program.width * program.height <= MOST_PIXELS:
         return drawn_from_strokes
-    return lambda trial: ink(render_program(trial, painter=painter)[..., 0])
+    return functools.partial(render_ink, painter=painter)
+
+
+def render_ink(program: StrokeProgram, painter: Painter) -> np.ndarray:
+    """The ink (H, W) in [0, 1] of libmypaint's render of the program, drawn by `painter`."""
+    return ink(render_program(program, painter=painter)[..., 0])
+
+
+def kept_ink(kept: StrokeProgram, given: StrokeProgram, render: np.ndarray, painter: Painter) -> np.ndarray:
+    """The ink of the program a step kept: `render` (given's) when it kept the given one,
+    libmypaint's own render otherwise (trials are judged on estimates; results are drawn)."""
+    return render if kept is given else render_ink(kept, painter)

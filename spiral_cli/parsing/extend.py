@@ -14,8 +14,8 @@ import numpy as np
 
 from spiral_cli.painting.calibration import width_of_size
 from spiral_cli.painting.painter import Painter
-from spiral_cli.parsing.composite import trial_drawer
-from spiral_cli.parsing.prune import ink_error, render_ink, stroke_length
+from spiral_cli.parsing.composite import kept_ink, trial_drawer
+from spiral_cli.parsing.prune import ink_error, stroke_length
 from spiral_cli.parsing.stitch import outward
 from spiral_cli.programs.model import StrokeProgram
 
@@ -47,7 +47,7 @@ def extend_ends(program: StrokeProgram, target_ink: np.ndarray, render: np.ndarr
             trial_error = ink_error(trial_render, target_ink)
             if trial_error <= error:
                 runs[index], program, estimate, error = run, trial, trial_render, trial_error
-    return program, render if program is given else render_ink(program, painter)
+    return program, kept_ink(program, given, render, painter)
 
 
 def _carried_on(run: list, at_start: bool, brush: str, target_ink: np.ndarray, render: np.ndarray,
@@ -102,7 +102,7 @@ def absorb_stubs(program: StrokeProgram, target_ink: np.ndarray, render: np.ndar
         if best is not None and best[1] <= error + allowed:
             allowed -= max(best[1] - error, 0.0)
             program, error = replace(best[0], grid=None), best[1]
-    return program, render if program is given else render_ink(program, painter)
+    return program, kept_ink(program, given, render, painter)
 
 
 def _next_stub(program: StrokeProgram, tried: set) -> tuple | None:

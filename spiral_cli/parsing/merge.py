@@ -12,8 +12,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from spiral_cli.painting.painter import Painter
-from spiral_cli.parsing.composite import trial_drawer
-from spiral_cli.parsing.prune import ink_error, render_ink
+from spiral_cli.parsing.composite import kept_ink, trial_drawer
+from spiral_cli.parsing.prune import ink_error
 from spiral_cli.programs.model import StrokeProgram
 from spiral_cli.programs.polylines import stroke_polylines
 
@@ -39,7 +39,7 @@ def merge_doubled(program: StrokeProgram, target_ink: np.ndarray, render: np.nda
         if merged_error <= error + allowed:
             allowed -= max(merged_error - error, 0.0)  # the tolerance is for the whole drawing
             program, error = merged, merged_error
-    return program, render if program is given else render_ink(program, painter)
+    return program, kept_ink(program, given, render, painter)
 
 
 def _doubled_pair(program: StrokeProgram, tried: set) -> tuple[int, int, np.ndarray] | None:

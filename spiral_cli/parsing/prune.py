@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from spiral_cli.painting.painter import Painter, ink, render_program
-from spiral_cli.parsing.composite import trial_drawer
+from spiral_cli.painting.painter import Painter
+from spiral_cli.parsing.composite import kept_ink, trial_drawer
 from spiral_cli.programs.model import StrokeProgram
 
 
@@ -28,12 +28,7 @@ def prune_strokes(program: StrokeProgram, target_ink: np.ndarray, render: np.nda
         trial_error = ink_error(drawn(trial), target_ink)
         if trial_error <= error:
             runs, program, error = fewer, trial, trial_error
-    return program, render if program is given else render_ink(program, painter)
-
-
-def render_ink(program: StrokeProgram, painter: Painter) -> np.ndarray:
-    """The ink (H, W) in [0, 1] of libmypaint's render of the program, drawn by `painter`."""
-    return ink(render_program(program, painter=painter)[..., 0])
+    return program, kept_ink(program, given, render, painter)
 
 
 def ink_error(render: np.ndarray, target_ink: np.ndarray) -> float:
