@@ -250,9 +250,10 @@ def rasterise(points, controls, widths, layout, tile_of, curve_of, pixels, tiles
 
 def _program(program: StrokeProgram, runs, points, controls, widths, layout: _Layout) -> StrokeProgram:
     limit = lambda p: (float(min(max(p[0], 0.0), program.width)), float(min(max(p[1], 0.0), program.height)))
+    points, controls, widths = points.tolist(), controls.tolist(), widths.tolist()  # floats, not tensors: fast
     moved_runs, curve = [], 0
     for r, run in enumerate(runs):
-        size = size_for_width(program.brush, float(widths[r]))
+        size = size_for_width(program.brush, widths[r])
         moved = []
         for action in run:
             start, end = limit(points[layout.starts[curve]]), limit(points[layout.ends[curve]])
