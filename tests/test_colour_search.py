@@ -156,21 +156,3 @@ def test_recolouring_finds_the_colours_of_known_strokes():
     _, render = recolour(grey, target)
     assert squared_error(render, (255 * target).astype(np.uint8)) < 1e-4 < squared_error(render_program(grey), render)
     assert recolour(painted, target)[0] is painted  # nothing to gain: kept as it was
-
-
-def test_the_agent_guided_search_paints_from_the_agents_proposals_reproducibly():
-    from spiral_cli.parsing.guided import AgentProposer, GuidedSearch
-    from spiral_cli.parsing.parse import load_agent
-
-    agent = load_agent("faces")
-    target = picture(3)
-    proposer = AgentProposer(agent, target, None, 20, proposals=4, temperature=1.0, noise=None)
-    first = proposer.strokes(left=20)
-    assert first and all(0 <= s.end < agent.env.grid ** 2 for s in first)  # it proposes real strokes
-    guided = GuidedSearch(agent, proposals=4, candidates=0)  # the agent's strokes alone, no random ones
-    programs, canvases = guided.run(target[None])
-    assert any(a.draws for a in programs[0].actions)
-    flat = np.broadcast_to(target.reshape(-1, 3).mean(0), target.shape)
-    assert squared_error(canvases[0], target) < 0.5 * squared_error(flat, target)
-    again, _ = guided.run(target[None])
-    assert again[0].actions == programs[0].actions  # the same picture and seed, the same strokes

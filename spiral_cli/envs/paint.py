@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import gymnasium
 import numpy as np
@@ -15,6 +16,12 @@ from spiral_cli.painting.painter import Painter
 from spiral_cli.programs.model import Action, StrokeProgram
 
 COLOR_KEYS = ("red", "green", "blue")
+
+
+@lru_cache(maxsize=16)
+def _levels(lowest: float, count: int) -> tuple[float, ...]:
+    """`count` evenly spaced levels from `lowest` to 1 (made once: the searches decode many actions)."""
+    return tuple(float(v) for v in np.linspace(lowest, 1.0, count))
 
 
 @dataclass(frozen=True)
@@ -66,12 +73,12 @@ class PaintConfig:
 
     def decode(self, components: dict, position: tuple[float, float]) -> Action:
         """The program action for one sampled action of the environment."""
-        pressure = float(np.linspace(0.1, 1.0, self.pressure_levels)[components["pressure"]])
+        pressure = _levels(0.1, self.pressure_levels)[int(components["pressure"])]
         size = self.brush_sizes[int(components["size"])] * self.canvas / 64
         color = None
         if self.color:
-            levels = np.linspace(0.0, 1.0, self.color_levels)
-            color = tuple(float(levels[components[k]]) for k in COLOR_KEYS)
+            levels = _levels(0.0, self.color_levels)
+            color = tuple(levels[int(components[k])] for k in COLOR_KEYS)
         return Action(
             kind="draw" if int(components["flag"]) == 1 else "jump",
             start=position,

@@ -12,7 +12,6 @@ the colour levels. Pressure stays at its top level: opaque strokes cover the mos
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 
@@ -82,58 +81,36 @@ class _Canvas:
         self.pen = self.config.grid_point(stroke.end)
 
 
-class Proposer(Protocol):
-    """Strokes worth trying besides the random ones (an agent's), told every step taken."""
-
-    def strokes(self, left: int) -> list[Stroke]: ...
-
-    def taken(self, components: dict) -> None: ...
-
-
 def paint_episode(target: np.ndarray, config: PaintConfig, candidates: int = CANDIDATES, seed: int = 0,
-                  steps: int | None = None, start: np.ndarray | None = None,
-                  proposer: Proposer | None = None) -> list[dict]:
+                  steps: int | None = None, start: np.ndarray | None = None) -> list[dict]:
     """The actions (component -> level) of one episode painting `target` (H, W, 3) uint8 at
     the config's canvas, from white paper or the canvas `start` (uint8, the pen at rest);
-    steps left when no stroke helps are jumps that stay put. A `proposer`'s strokes are
-    tried beside the `candidates` random ones."""
+    steps left when no stroke helps are jumps that stay put."""
     steps = config.episode_length if steps is None else steps
     canvas, rng = _Canvas(target, config, start), np.random.default_rng(content_seed(target, seed))
     episode: list[dict] = []
     while len(episode) < steps:
         left = steps - len(episode)
-        proposed = proposer.strokes(left) if proposer else []
-        tried = proposed + _random_strokes(canvas.config, rng, candidates, bool(episode), left)
-        stroke, gain, colour, coverage = _refined(canvas, _fastest(canvas, tried))
+        stroke, gain, colour, coverage = _refined(canvas, _best_random(canvas, rng, candidates, bool(episode), left))
         if gain <= 0:
             break
-        taken = [_components(0, stroke.start)] if stroke.start is not None else []
-        taken.append({**_components(1, stroke.end, stroke.control, stroke.size, config),
-                      **dict(zip(COLOR_KEYS, (int(c) for c in colour)))})
-        for components in taken:
-            episode.append(components)
-            if proposer:
-                proposer.taken(components)
+        if stroke.start is not None:
+            episode.append(_components(0, stroke.start))
+        episode.append({**_components(1, stroke.end, stroke.control, stroke.size, config),
+                        **dict(zip(COLOR_KEYS, (int(c) for c in colour)))})
         canvas.paint(stroke, colour, coverage)
     last = episode[-1]["end"] if episode else 0
     return episode + [_components(0, last)] * (steps - len(episode))
 
 
-def _random_strokes(config: PaintConfig, rng, candidates: int, pen_placed: bool, left: int) -> list[Stroke]:
-    """Random strokes; once the pen is placed, half go on from it."""
-    cells, sizes = config.grid ** 2, len(config.brush_sizes)
-    strokes = []
+def _best_random(canvas: _Canvas, rng, candidates: int, pen_placed: bool, left: int) -> Stroke:
+    """The random stroke that removes the most error per step; half go on from the pen."""
+    cells, sizes = canvas.config.grid ** 2, len(canvas.config.brush_sizes)
+    best, best_rate = None, -np.inf
     for k in range(candidates):
         chained = (pen_placed and k % 2 == 0) or left < 2  # the last step cannot afford a jump
-        strokes.append(Stroke(None if chained else int(rng.integers(cells)), int(rng.integers(cells)),
-                              int(rng.integers(cells)), int(rng.integers(sizes))))
-    return strokes
-
-
-def _fastest(canvas: _Canvas, strokes: list[Stroke]) -> Stroke:
-    """The stroke that removes the most error per step (the first of equals)."""
-    best, best_rate = None, -np.inf
-    for stroke in strokes:
+        stroke = Stroke(None if chained else int(rng.integers(cells)), int(rng.integers(cells)),
+                        int(rng.integers(cells)), int(rng.integers(sizes)))
         rate = canvas.gain(stroke)[0] / stroke.steps
         if rate > best_rate:
             best, best_rate = stroke, rate
@@ -194,13 +171,8 @@ class ColourSearch:
         steps = self.env.episode_length if steps is None else steps
         envs = make_vector_env("paint", len(targets), replace(self.env, episode_length=steps))
         observation, _ = envs.reset(options={"context": context} if context else None)
-        episodes = [paint_episode(target, self.env, self.candidates, seed, steps, start,
-                                  self.proposer(target, None if context is None else context[i], steps, seed))
-                    for i, (target, start) in enumerate(zip(targets, observation["canvas"]))]
+        episodes = [paint_episode(target, self.env, self.candidates, seed, steps, start)
+                    for target, start in zip(targets, observation["canvas"])]
         for t in range(steps):
             observation, *_ = envs.step({k: np.array([e[t][k] for e in episodes]) for k in episodes[0][t]})
         return envs.programs, observation["canvas"]
-
-    def proposer(self, target: np.ndarray, context: list | None, steps: int, seed: int) -> Proposer | None:
-        """What proposes strokes besides the random ones, for one target: nothing here."""
-        return None
