@@ -9,7 +9,7 @@ DATASET=${1:?mnist, omniglot or faces}
 DATA=${DATA:-../shared/data}
 MINUTES=${MINUTES:-60}
 # REWARDS="discriminator" trains only those runs (one per session fits); the curves need them all
-REWARDS=${REWARDS:-l2 l2-step discriminator discriminator-step blind}
+REWARDS=${REWARDS:-l2 l2-step discriminator discriminator-step blind cloning}
 # line art clones the centre-line tracer's programs of training images; faces (colour) clone the
 # colour stroke search's programs (made once: spiral dataset paintings, about 50 minutes on 2 cores),
 # and every reinforced run pays the colour-histogram penalty (paper)
@@ -17,14 +17,14 @@ REWARDS=${REWARDS:-l2 l2-step discriminator discriminator-step blind}
 # people's strokes cloned, expert iteration, 170 min of l2-step) and keep its settings: a third
 # of the batches cloning people's programs, learning rate 1e-4, entropy 0.003, stroke penalty 0.02
 RUNS=runs/rewards-$DATASET
-TEACHER=(--trace 1); PENALTIES=(); BASELINE=(--tracer); ARM=(--imitation 0.25 --lr 3e-4)
+TEACHER=(--trace 1); PENALTIES=(); BASELINE=(--tracer); ARM=(--imitation 0.25 --lr 3e-4); LR=3e-4
 case "$DATASET" in
   mnist) SPEC="mnist:$DATA/mnist" ;;
   omniglot) SPEC="omniglot:$DATA/omniglot/images_background.npz"
             [ -e runs/strokes/strokes.npz ] || spiral dataset strokes runs/strokes --omniglot "$DATA/omniglot" \
               --stroke3 "$DATA/sketches/kanji.rdp100.npz" --stroke3 "$DATA/sketches/aaron_sheep.npz"
             TEACHER=(--human-strokes runs/strokes --human 1)
-            ARM=(--imitation 0.3 --lr 1e-4 --entropy 0.003 --stroke-penalty 0.02 --select 500) ;;
+            ARM=(--imitation 0.3 --lr 1e-4 --entropy 0.003 --stroke-penalty 0.02 --select 500); LR=1e-4 ;;
   faces) SPEC="images:$DATA/faces"; TEACHER=(--trace 1 --paintings "$RUNS/paintings"); PENALTIES=(--color-penalty 0.1)
          BASELINE=()
          [ -e "$RUNS/paintings/paintings.npz" ] || spiral dataset paintings "$RUNS/paintings" --data "$SPEC" ;;
@@ -60,7 +60,7 @@ fi
 # the same budget for each reward, all from the warm start's weights; some of the batches keep
 # cloning the teacher so that no run forgets how to draw while its reward is still noisy
 for reward in $REWARDS; do
-  [ "$reward" = blind ] && continue
+  [ "$reward" = blind ] || [ "$reward" = cloning ] && continue
   critic=(); [[ $reward == discriminator* ]] && critic=(--d-centering 0.01)  # tools/critic_probe.py: with 1 its ranking depended on the seed
   train "$RUNS/$reward" "$MINUTES" "${COMMON[@]}" --actors 1 --reward "$reward" --init-from "$WARM" \
     "${TEACHER[@]}" "${PENALTIES[@]}" "${ARM[@]}" "${critic[@]}"
@@ -70,6 +70,11 @@ done
 [[ " $REWARDS " == *" blind "* ]] && train "$RUNS/blind" "$((MINUTES + 30))" "${COMMON[@]}" --actors 1 --reward discriminator --blind "${TEACHER[@]}" \
   "${PENALTIES[@]}" --warm-start 30 --warm-start-lr 1e-3 --imitation 0.25 --lr 3e-4 --d-centering 0.01
 
-for run in discriminator discriminator-step l2 l2-step blind; do [ -e "$RUNS/$run/latest" ] || exit 0; done
-python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind} --data "$SPEC" \
+# the control: the same budget cloning the teacher only, at the arms' learning rate (what the
+# rewards add beyond the quarter of their batches that keep cloning)
+[[ " $REWARDS " == *" cloning "* ]] && train "$RUNS/cloning" "$MINUTES" "${COMMON[@]}" --actors 1 --init-from "$WARM" \
+  --reward l2 "${TEACHER[@]}" --warm-start "$MINUTES" --warm-start-lr "$LR"  # l2: no critic to train
+
+for run in discriminator discriminator-step l2 l2-step blind cloning; do [ -e "$RUNS/$run/latest" ] || exit 0; done
+python tools/reward_curves.py "$RUNS"/{discriminator,discriminator-step,l2,l2-step,blind,cloning} --data "$SPEC" \
   --n 200 "${BASELINE[@]}" --plot "docs/rewards-$DATASET.png" --json "docs/rewards-$DATASET.json" --title "$DATASET"
