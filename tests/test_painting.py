@@ -122,6 +122,19 @@ def test_parse_paints_a_large_colour_picture_with_an_untrained_colour_agent(tmp_
     assert not parse_read([blank], checkpoint=str(tmp_path))[0].program.strokes
 
 
+def test_best_quality_paints_pictures_with_the_colour_search_and_says_so(tmp_path):
+    from spiral_cli.parsing.parse import BEST_PICTURE_NOTE
+
+    untrained_colour_checkpoint(tmp_path)
+    image = quadrants(64)
+    fast = parse_read([image], checkpoint=str(tmp_path), max_strokes=20)[0]
+    best = parse_read([image], checkpoint=str(tmp_path), quality="best", max_strokes=20)[0]
+    assert best.program.source["method"] == "search" and best.program.source["quality"] == "best"
+    assert BEST_PICTURE_NOTE in best.notes and BEST_PICTURE_NOTE not in fast.notes
+    assert 0 < len(best.program.strokes) <= 20
+    assert best.error < 0.5 * fast.error  # four flat quarters: the search covers them, an untrained agent does not
+
+
 def test_the_mosaic_baseline_is_exact_on_flat_tiles_and_budgets_are_checked():
     image = quadrants(64)
     assert float(((mosaic(image.rgb) - image.rgb) ** 2).max()) < 1e-10  # four quarters are 4 x 4 flat tiles
