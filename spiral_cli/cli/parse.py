@@ -46,7 +46,7 @@ def parse(
     gif: bool = typer.Option(False, "--gif", help="Write a GIF of the drawing, stroke by stroke."),
     output: str = typer.Option(None, "-o", "--output", help="Output file ('-' for stdout) or directory; default: IMAGE.svg etc."),
     checkpoint: str = typer.Option(None, "--checkpoint", help="Shipped checkpoint name or run directory; default: picked per image."),
-    quality: str = typer.Option("fast", "--quality", help=f"One of: {', '.join(QUALITIES)} (best searches, slower)."),
+    quality: str = typer.Option("fast", "--quality", help=f"One of: {', '.join(QUALITIES)} (best searches, slower; colour pictures at best are painted by the colour stroke search)."),
     steps: int = typer.Option(None, "--steps", help="Actions per image (default: the checkpoint's episode length)."),
     scale: float = typer.Option(None, "--scale", help="PNG and GIF: multiply the input's size by this."),
     size: int = typer.Option(None, "--size", help="PNG and GIF: longer side in pixels."),
