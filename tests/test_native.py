@@ -282,6 +282,30 @@ def test_glyphs_fitted_side_by_side_each_come_closer_and_never_worse():
     assert after[2] <= before[2], "a glyph never gets worse"
     assert np.array_equal(kept_ink[0], ink(render_program(kept[0])[..., 0])), "the render is the kept program's"
     assert all(0 <= v <= 64 for p in kept for a in p.actions for v in (*a.start, *a.end, *a.control))
+    for index in range(3):  # a glyph's fit does not depend on the others in its batch
+        alone, alone_ink = refine_glyphs([guesses[index]], targets[index:index + 1], renders[index:index + 1], 10)
+        assert alone[0].actions == kept[index].actions and np.array_equal(alone_ink[0], kept_ink[index])
+
+
+def test_a_stack_too_large_for_one_fit_is_split_between_whole_glyphs(monkeypatch):
+    from spiral_cli.parsing import refine_native
+    from spiral_cli.parsing.refine_glyphs import refine_glyphs
+
+    def glyph(y, dy):  # a bent stroke drawn dy px off its line
+        start, end = (8.0, y + dy), (56.0, y + dy + 4)
+        return StrokeProgram(64, 64, "classic/pen", "grayscale", (
+            Action("jump", start, start, start, 1.0, 2.0), Action("draw", start, (32.0, y + dy - 6), end, 1.0, 2.0),
+            Action("draw", end, (40.0, y + dy + 20), (20.0, y + dy + 30), 1.0, 2.0)))
+
+    truths = [glyph(10.0 + 4 * k, 0.0) for k in range(6)]
+    guesses = [glyph(10.0 + 4 * k, 1.5) for k in range(6)]
+    targets = np.stack([ink(render_program(p)[..., 0]) for p in truths])
+    renders = np.stack([ink(render_program(p)[..., 0]) for p in guesses])
+    whole = refine_glyphs(guesses, targets, renders, 10)[0]
+    monkeypatch.setattr(refine_native, "MAX_ELEMENTS", 20_000)  # a few glyphs' worth: fitted in parts
+    parts = refine_glyphs(guesses, targets, renders, 10)[0]
+    assert [p.actions for p in parts] == [p.actions for p in whole]
+    assert any(p.actions != g.actions for p, g in zip(whole, guesses)), "the fit moved strokes"
 
 
 def test_a_glyph_of_dots_is_ink_to_draw_not_a_blank_page():

@@ -246,13 +246,14 @@ def test_convert_resumes_and_reports_failures(tmp_path, untrained_checkpoint):
 def test_convert_hands_every_worker_the_same_share_in_batches():
     from spiral_cli.parsing.convert import BATCH, even_chunks
 
-    for count, workers in ((200, 2), (1000, 2), (7, 3), (1, 4), (129, 1)):
+    for count, workers in ((200, 2), (1000, 2), (7, 3), (1, 4), (129, 1), (600, 1)):
         chunks = even_chunks(list(range(count)), workers, "fast")
         assert [i for chunk in chunks for i in chunk] == list(range(count)), "every image once, in order"
         assert max(map(len, chunks)) <= BATCH["fast"] and max(map(len, chunks)) - min(map(len, chunks)) <= 1
         if count >= workers:
             assert len(chunks) % workers == 0, "no worker is left with one more chunk than the others"
-    assert [len(c) for c in even_chunks(list(range(200)), 2, "fast")] == [50] * 4
+    assert [len(c) for c in even_chunks(list(range(200)), 2, "fast")] == [100] * 2
+    assert [len(c) for c in even_chunks(list(range(1000)), 2, "fast")] == [250] * 4
     assert even_chunks([], 2, "fast") == []
 
 

@@ -92,19 +92,26 @@ def _error(render: np.ndarray, target_ink: np.ndarray) -> float:
 
 
 def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int = ITERATIONS,
-                point_rate: float = POINT_RATE, tile: int = TILE,
-                samples: int = SAMPLES) -> StrokeProgram:
+                point_rate: float = POINT_RATE, tile: int = TILE, samples: int = SAMPLES,
+                pages: list[int] | None = None) -> StrokeProgram:
     """Gradient descent on the rasteriser: every point and width at once. Smaller tiles and
-    fewer samples per curve suit short curves (glyphs at 64 px)."""
+    fewer samples per curve suit short curves (glyphs at 64 px). With `pages` (one per
+    continuous stroke), target_ink is a stack (N, H, W) of drawings fitted together, each
+    stroke on its own page in that page's coordinates: a drawing's fit is the same whichever
+    others share the stack (coordinates offset on one large page would round differently)."""
     runs = program.pen_strokes
     if not runs:
         return program
+    stack = target_ink[None] if pages is None else target_ink
     points, controls, widths, layout = _parameters(runs, program.brush)
-    pairs = _tile_pairs(points, controls, layout, widths, target_ink.shape, tile, samples)
-    if pairs is None:  # too much at once for bounded memory: fit the two halves of the page one after the other
-        return _fit_in_parts(program, runs, target_ink, iterations) if len(runs) > 1 else program
-    tile_of, curve_of, tiles = pairs
-    target = _tiles(torch.from_numpy(target_ink.astype(np.float32)), tiles, tile)
+    page_of_curve = torch.tensor([0] * len(runs) if pages is None else pages)[layout.run_of]
+    pairs = _tile_pairs(points, controls, layout, widths, stack.shape[1:], tile, samples, page_of_curve)
+    if pairs is None:  # too much at once for bounded memory: fitted in two parts, one after the other
+        if len(runs) == 1:
+            return program
+        return _fit_in_parts(program, runs, target_ink, iterations, point_rate, tile, samples, pages)
+    tile_of, curve_of, tiles, tile_pages = pairs
+    target = _tiles(torch.from_numpy(stack.astype(np.float32)), tiles, tile_pages, tile)
     log_widths = widths.log()
     parameters = [(points, point_rate), (controls, point_rate), (log_widths, WIDTH_RATE)]
     for tensor, _ in parameters:
@@ -118,15 +125,24 @@ def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int 
     return _program(program, runs, points.detach(), controls.detach(), log_widths.detach().exp(), layout)
 
 
-def _fit_in_parts(program: StrokeProgram, runs, target_ink: np.ndarray, iterations: int) -> StrokeProgram:
-    """The strokes split at the median of their starts along the page's longer spread, each
-    half fitted on its own, then put back in their order."""
-    starts = np.array([run[0].start for run in runs])
-    axis = int(np.argmax(starts.max(0) - starts.min(0)))
-    order = np.argsort(starts[:, axis], kind="stable")
+def _fit_in_parts(program: StrokeProgram, runs, target_ink: np.ndarray, iterations: int, point_rate: float,
+                  tile: int, samples: int, pages: list[int] | None) -> StrokeProgram:
+    """Each half fitted on its own, then the strokes put back in their order: a stack's
+    drawings split in two (whole drawings, so that each is fitted as alone), a single page's
+    strokes at the median of their starts along its longer spread."""
+    if pages is not None and len(set(pages)) > 1:
+        drawings = sorted(set(pages))
+        first = set(drawings[: len(drawings) // 2])
+        halves = [np.flatnonzero([p in first for p in pages]), np.flatnonzero([p not in first for p in pages])]
+    else:
+        starts = np.array([run[0].start for run in runs])
+        axis = int(np.argmax(starts.max(0) - starts.min(0)))
+        order = np.argsort(starts[:, axis], kind="stable")
+        halves = [order[: len(order) // 2], order[len(order) // 2:]]
     fitted: dict[int, tuple] = {}
-    for half in (order[: len(order) // 2], order[len(order) // 2 :]):
-        part = fit_strokes(program.with_strokes([runs[i] for i in half]), target_ink, iterations)
+    for half in halves:
+        part = fit_strokes(program.with_strokes([runs[i] for i in half]), target_ink, iterations, point_rate, tile,
+                           samples, None if pages is None else [pages[i] for i in half])
         fitted.update(zip(half.tolist(), part.pen_strokes))
     return program.with_strokes([fitted[i] for i in range(len(runs))])
 
@@ -182,9 +198,11 @@ def _curves(points, controls, layout: _Layout, samples: int = SAMPLES) -> torch.
     return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t ** 2 * p1
 
 
-def _tile_pairs(points, controls, layout, widths, shape, tile: int = TILE, samples: int = SAMPLES):
-    """(tile index per pair, curve index per pair, (T, 2) tile origins): every tile that lies
-    within reach of a curve (its half width, a few px of movement and half a tile's diagonal)."""
+def _tile_pairs(points, controls, layout, widths, shape, tile: int = TILE, samples: int = SAMPLES,
+                page_of_curve: torch.Tensor | None = None):
+    """(tile index per pair, curve index per pair, (T, 2) tile origins on their pages, (T,)
+    their pages): every tile that lies within reach of a curve (its half width, a few px of
+    movement and half a tile's diagonal), on the curve's page (`page_of_curve`, else page 0)."""
     h, w = shape
     columns, rows = math.ceil(w / tile), math.ceil(h / tile)
     curves = _curves(points, controls, layout, samples)
@@ -206,9 +224,12 @@ def _tile_pairs(points, controls, layout, widths, shape, tile: int = TILE, sampl
     tile_ids, curve_ids = tile_ids[near], curve_ids[near]
     if len(tile_ids) * tile * tile * (samples - 1) > MAX_ELEMENTS:
         return None
+    if page_of_curve is not None:
+        tile_ids = tile_ids + page_of_curve[curve_ids] * (columns * rows)
     used, tile_of = torch.unique(tile_ids, return_inverse=True)
+    pages, used = used // (columns * rows), used % (columns * rows)
     origins = torch.stack([(used % columns) * tile, (used // columns) * tile], 1)
-    return tile_of, curve_ids, origins
+    return tile_of, curve_ids, origins, pages
 
 
 def _distance_to_polylines(p: torch.Tensor, polylines: torch.Tensor) -> torch.Tensor:
@@ -228,14 +249,15 @@ def _pixel_centres(origins: torch.Tensor, tile: int = TILE) -> torch.Tensor:
     return origins[:, None, :].float() + offsets[None]
 
 
-def _tiles(image: torch.Tensor, origins: torch.Tensor, tile: int = TILE) -> torch.Tensor:
-    """(T, tile * tile) values of the image's tiles, 0 beyond its border."""
-    h, w = image.shape
-    padded = torch.zeros(math.ceil(h / tile) * tile, math.ceil(w / tile) * tile)
-    padded[:h, :w] = image
+def _tiles(images: torch.Tensor, origins: torch.Tensor, pages: torch.Tensor, tile: int = TILE) -> torch.Tensor:
+    """(T, tile * tile) values of the tiles of a stack of images (N, H, W), each on its page,
+    0 beyond the border."""
+    n, h, w = images.shape
+    padded = torch.zeros(n, math.ceil(h / tile) * tile, math.ceil(w / tile) * tile)
+    padded[:, :h, :w] = images
     ys = origins[:, 1:2] + torch.arange(tile).repeat_interleave(tile)[None]
     xs = origins[:, 0:1] + torch.arange(tile).repeat(tile)[None]
-    return padded[ys, xs]
+    return padded[pages[:, None], ys, xs]
 
 
 def rasterise(points, controls, widths, layout, tile_of, curve_of, pixels, tiles: int,
