@@ -203,6 +203,20 @@ def test_an_images_sampled_strokes_do_not_depend_on_the_images_beside_it(untrain
     assert together[0].actions != together[1].actions and again[0].actions != alone[0].actions  # still sampled
 
 
+@needs_shipped
+def test_a_glyphs_parse_does_not_depend_on_the_glyphs_beside_it():
+    """The whole pipeline, not only the agent's samples: the off-grid fit, ends, stubs, pruning."""
+    from spiral_cli.bench.parse import drawing
+    from spiral_cli.parsing.parse import load_agent, parse_canvases
+
+    agent = load_agent("omniglot")
+    targets = np.stack([np.round(255 * (1 - drawing(64, seed)))[..., None].astype(np.uint8) for seed in range(5)])
+    together, _ = parse_canvases(agent, targets, "fast", tracer_if_closer=False)
+    for index in (0, 3):
+        alone, _ = parse_canvases(agent, targets[index:index + 1], "fast", tracer_if_closer=False)
+        assert alone[0].actions == together[index].actions
+
+
 def test_strokes_land_on_the_input_ink(tmp_path):
     mask = line_image(tmp_path / "line.png")
     # from another folder: a shipped checkpoint needs none of its training data
