@@ -36,7 +36,7 @@ class MeanColourPainter:
     def __init__(self):
         self.contexts = []
 
-    def run(self, targets, greedy=True, temperature=1.0, seed=0, context=None, steps=None):
+    def run(self, targets, greedy=True, temperature=1.0, seed=0, context=None, steps=None, candidates=1):
         self.contexts.append(context)
         programs, canvases = [], []
         for target in targets:

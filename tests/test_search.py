@@ -164,3 +164,26 @@ def test_refinement_leaves_out_a_stroke_that_does_not_pay_for_itself():
     target[20:] = 0.6 * render(pen_down, line, *speck)[20:]  # a faint speck a tiny stroke only half matches
     refined, _ = refine_program(StrokeProgram(32, 32, "classic/pen", "grayscale", (pen_down, line, *speck)), target)
     assert len(refined.strokes) == 1
+
+
+def test_in_colour_a_stroke_is_judged_and_taken_in_the_colour_that_fits_under_it():
+    from spiral_cli.parsing.search import in_fitted_colours
+
+    colour = dict(CONFIG, color=True)
+    envs, target_env = PaintVectorEnv(1, **colour), PaintVectorEnv(1, **colour)
+    envs.reset(), target_env.reset()
+    for env in (envs, target_env):  # both canvases start with the same grey stroke, then the pen is lifted
+        env.step(action(end=16 * 2 + 2, control=16 * 2 + 14, red=10, green=10, blue=10))
+        env.step(action(flag=0, end=16 * 3 + 3, control=16 * 3 + 3, red=0, green=0, blue=0))
+    wanted = action(end=16 * 14 + 14, control=16 * 8 + 2, red=17, green=4, blue=9)
+    target, *_ = target_env.step(wanted)
+    wrong = {k: torch.tensor([[int(v[0])] * 2]) for k, v in wanted.items()}
+    for name in ("red", "green", "blue"):
+        wrong[name][0, 0] = 0  # the right stroke proposed in black
+    wrong["end"][0, 1] = 16 * 2 + 14  # a stroke elsewhere, in the right colour
+    fitted, drawn = in_fitted_colours(envs, wrong, ink(target["canvas"]))
+    assert [int(fitted[k][0, 0]) for k in ("red", "green", "blue")] == [17, 4, 9]
+    taken, *_ = envs.step({k: v[:, 0].numpy() for k, v in fitted.items()})
+    assert np.abs(drawn[0, 0] - ink(taken["canvas"][0])).max() < 0.02, "what it foresaw is what the painter paints"
+    chosen = choose(PaintVectorEnv(1, **colour), wrong, ink(target["canvas"]))
+    assert chosen["end"].item() == wanted["end"][0] and chosen["red"].item() == 17

@@ -36,10 +36,12 @@ def levels(agent: Agent, width: int, height: int) -> list[list[Window]]:
 
 
 def paint_picture(agent: Agent, image: InkImage, strokes: int | None = None, seed: int = 0,
-                  temperature: float | None = None, rollouts: int = 1) -> tuple[StrokeProgram, np.ndarray]:
+                  temperature: float | None = None, rollouts: int = 1,
+                  candidates: int = 1) -> tuple[StrokeProgram, np.ndarray]:
     """The program (image px) painting `image` in at most `strokes` strokes (default: every
     level, `default_budget`), and its render (H, W, 3) in [0, 1]; each window keeps the
     closest of `rollouts` episodes (the first greedy without a `temperature`, the others sampled),
+    each step the closest of `candidates` proposals (`search`: in the colours that fit best),
     and at the end all strokes take the colours that fit the picture best (`recolour`)."""
     budget = default_budget(agent, image.width, image.height) if strokes is None else strokes
     program = StrokeProgram(image.width, image.height, agent.env.brush, "color")
@@ -52,7 +54,7 @@ def paint_picture(agent: Agent, image: InkImage, strokes: int | None = None, see
         worst_first = sorted(level, key=lambda w: -float(((w.crop(render) - w.crop(image.rgb)) ** 2).sum()))
         chosen = worst_first[: max(1, (budget - spent) // length)]
         steps = min(length, budget - spent)
-        program = _paint_windows(agent, program, image.rgb, chosen, seed, temperature, steps, rollouts)
+        program = _paint_windows(agent, program, image.rgb, chosen, seed, temperature, steps, rollouts, candidates)
         program = _within_budget(program, budget)
         render = render_program(program).astype(np.float32) / 255.0
     program, painted = recolour(program, image.rgb)  # every window's colours, fitted together
@@ -60,7 +62,7 @@ def paint_picture(agent: Agent, image: InkImage, strokes: int | None = None, see
 
 
 def _paint_windows(agent: Agent, program: StrokeProgram, rgb: np.ndarray, windows: list[Window], seed: int,
-                   temperature: float | None, steps: int, rollouts: int) -> StrokeProgram:
+                   temperature: float | None, steps: int, rollouts: int, candidates: int) -> StrokeProgram:
     """`program` with an episode of the agent added in each window, the closest of
     `rollouts` (the windows of a level do not overlap, so they are painted in one batch)."""
     targets = np.stack([window_pixels(rgb, w) for w in windows])
@@ -69,7 +71,7 @@ def _paint_windows(agent: Agent, program: StrokeProgram, rgb: np.ndarray, window
     for rollout in range(rollouts):
         greedy = temperature is None and rollout == 0  # the others sample, or they would repeat it
         programs, canvases = agent.run(targets, greedy=greedy, temperature=temperature or 1.0,
-                                       seed=seed + rollout, context=context, steps=steps)
+                                       seed=seed + rollout, context=context, steps=steps, candidates=candidates)
         error = ((canvases.astype(np.float32) - targets) ** 2).reshape(len(windows), -1).mean(1)
         painted = painted or list(programs)
         for index in np.nonzero(error < errors)[0]:

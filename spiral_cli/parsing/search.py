@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from spiral_cli.agent import Policy
+from spiral_cli.envs.paint import COLOR_KEYS
 from spiral_cli.painting.painter import ink
 
 JUMP_REACH = 4  # px around a jump's landing point in which uncovered ink counts
@@ -45,15 +46,46 @@ def choose(envs, proposals: dict[str, torch.Tensor], target_ink: np.ndarray,
            stroke_cost: float = STROKE_COST) -> dict[str, torch.Tensor]:
     """The proposal per environment with the least squared error to the target after it
     is taken, plus `stroke_cost` (a share of the empty canvas's error) per drawn stroke, so
-    that strokes which barely help are left out (ties go to the earlier proposal)."""
-    previews = envs.preview({k: v.numpy() for k, v in proposals.items()})  # (B, K, H, W, C)
-    errors = ((ink(previews) - target_ink[:, None]) ** 2).reshape(*previews.shape[:2], -1).mean(-1)
+    that strokes which barely help are left out (ties go to the earlier proposal). In colour,
+    each stroke is judged, and taken, in the colour that fits the target best under it, at no cost."""
+    if envs.config.color:
+        proposals, drawn = in_fitted_colours(envs, proposals, target_ink)
+        stroke_cost = 0.0  # a picture's budget of strokes is for spending: each that helps is kept
+    else:
+        drawn = ink(envs.preview({k: v.numpy() for k, v in proposals.items()}))  # (B, K, H, W, C)
+    errors = ((drawn - target_ink[:, None]) ** 2).reshape(*drawn.shape[:2], -1).mean(-1)
     empty = (target_ink ** 2).reshape(len(target_ink), -1).mean(-1)
     errors = errors + stroke_cost * empty[:, None] * (proposals["flag"].numpy() == 1)
     errors = errors - JUMP_WEIGHT * _uncovered_ink_at_landing(envs, proposals, target_ink)
     best = torch.from_numpy(errors.argmin(1))
     rows = torch.arange(len(best))
     return {k: v[rows, best] for k, v in proposals.items()}
+
+
+def in_fitted_colours(envs, proposals: dict[str, torch.Tensor], target_ink: np.ndarray
+                      ) -> tuple[dict[str, torch.Tensor], np.ndarray]:
+    """The proposals with each stroke's colour levels those that fit the target best under
+    it, and the ink (B, K, H, W, 3) each would leave. A stroke of one colour c laid with
+    coverage a over canvas C gives (1 - a) C + a c (every dab has that colour), so c has a
+    closed form once a is known, and a is what the stroke adds in white over itself in black:
+    the agent proposes where to paint, the renderer says in what colour."""
+    top = envs.config.color_levels - 1
+    painted = {}
+    for name, level in (("black", 0), ("white", top)):
+        levels = {k: np.full(proposals[k].shape, level) for k in COLOR_KEYS}
+        painted[name] = envs.preview({**{k: v.numpy() for k, v in proposals.items()}, **levels}).astype(np.float32) / 255
+    cover = (painted["white"] - painted["black"]).mean(-1, keepdims=True).clip(0.0, 1.0)  # (B, K, H, W, 1)
+    canvas = envs.canvases()[:, None].astype(np.float32) / 255
+    target = 1.0 - target_ink[:, None]
+    weight = (cover * cover).sum((2, 3))
+    ideal = (cover * (target - (1 - cover) * canvas)).sum((2, 3)) / np.maximum(weight, 1e-6)  # (B, K, 3)
+    chosen = np.rint(ideal.clip(0.0, 1.0) * top).astype(np.int64)  # the nearest of the evenly spaced levels
+    drawn = (1 - cover) * canvas + cover * (chosen / top)[:, :, None, None, :]
+    strokes = proposals["flag"].numpy() == 1
+    fitted = dict(proposals)
+    for channel, name in enumerate(COLOR_KEYS):
+        fitted[name] = torch.from_numpy(np.where(strokes, chosen[..., channel], proposals[name].numpy()))
+    return fitted, 1.0 - drawn
 
 
 def _uncovered_ink_at_landing(envs, proposals, target_ink: np.ndarray) -> np.ndarray:

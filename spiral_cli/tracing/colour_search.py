@@ -163,9 +163,10 @@ class ColourSearch:
         self.candidates = candidates
 
     def run(self, targets: np.ndarray, greedy: bool = True, temperature: float = 1.0, seed: int = 0,
-            context: list | None = None, steps: int | None = None):
+            context: list | None = None, steps: int | None = None, candidates: int = 1):
         """Programs and final canvases of one searched episode per target, painted over the
-        `context` actions of each (greedy and temperature mean nothing to a search)."""
+        `context` actions of each (greedy, temperature and an agent's candidates mean nothing
+        to this search, which tries its own)."""
         from spiral_cli.envs import make_vector_env
 
         steps = self.env.episode_length if steps is None else steps
