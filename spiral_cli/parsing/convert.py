@@ -17,9 +17,8 @@ from spiral_cli.parsing.agent import resolve_checkpoint
 from spiral_cli.parsing.images import DEFAULT_MAX_PIXELS, InkImage, read_image
 
 # glyphs parsed together, at most (the agent's steps and the fit cost little more for a batch than
-# for one glyph: on 200 held-out 64 px glyphs, 19.2 ms of CPU a glyph in chunks of 50, 14.3 in
-# chunks of 100, 13.2 in one of 200); each batch's outputs are written as soon as it is done
-BATCH = {"fast": 256, "best": 4}
+# for one glyph); each batch's outputs are written as soon as it is done
+BATCH = {"fast": 64, "best": 4}
 GLYPH_SIDE = 128  # px: larger images are parsed, and written, one by one
 
 
