@@ -30,3 +30,17 @@ python tools/ship_checkpoint.py runs/faces faces --data "$FACES" --n 100 --best-
 stroke search's paintings (runs/paintings-faces/paintings.npz, sha256 $PAINTINGS) and their mirror images \
 cloned for $((MINUTES * 2 / 3)) minutes, then the discriminator reward; the weights kept on the validation \
 faces are from the $PHASE phase (warm-start: cloning only, never trained against the discriminator)."
+
+# 4. (session 19) 40 minutes of expert iteration from those weights: every episode searched, the
+#    agent's 8 proposals a step (and their pen lifts) judged by the renderer, each stroke in the
+#    colours that fit the picture under it (parsing/search.py: in_fitted_colours), and the policy
+#    clones the choices; the checkpoint best on 100 validation faces (greedy) ships. The shipped
+#    `faces` is this step's; its card has the command, the hashes and the scores.
+cp -r checkpoints/faces runs/faces-step3  # the weights this step starts from, by content (hash in the card)
+spiral train --data "$FACES" --init-from runs/faces-step3 --brush classic/pen --location-input --location-readout \
+  --search 8 --search-fraction 1.0 --imitation 0 --warm-start 0 --lr 3e-4 --reward l2 --actors 2 --batch-size 32 \
+  --minutes 40 --checkpoint-minutes 5 --select 100 --history --run-dir runs/faces-ei
+cp runs/faces-ei/config.json checkpoints/faces/config.json
+cp runs/faces-ei/best/policy.safetensors runs/faces-ei/best/state.json checkpoints/faces/
+spiral eval --checkpoint faces --data "$FACES" --n 100 --paint 64:20 --json runs/faces-ei-eval64.json
+spiral eval --checkpoint faces --data "$FACES" --n 20 --paint 128:200 --json runs/faces-ei-eval128.json
