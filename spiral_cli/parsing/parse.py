@@ -441,14 +441,14 @@ def finish(image: InkImage, program: StrokeProgram, source: dict, notes: list[st
     return ParseResult(image, replace(program, source=source), error, relative, tuple(notes))
 
 
-# the colour agent's own best (more rollouts, searched steps) painted 20 held-out faces at 64 px
-# worse than a 4 x 4 mosaic, in 28 s a picture; the colour stroke search paints them 3 to 4 times
-# closer in a few seconds (README, faces)
 # a colour agent's proposals per step (fast): the renderer keeps the closest, each in the colours
 # that fit the picture under it (parsing/search.py). On 20 validation faces at 64 px in 20
 # strokes (a busy machine): 1 (greedy) 0.0349 in 0.19 s a picture, 8 0.0256 in 0.7 s, 16 0.0230
 # in 1.1 s; their 4 x 4 mosaic 0.0318, the colour stroke search 0.0150 in 2.4 s
 PICTURE_CANDIDATES = 16
+# the colour agent's own best (more rollouts, searched steps) painted 20 held-out faces at 64 px
+# worse than a 4 x 4 mosaic, in 28 s a picture; the colour stroke search paints them 3 to 4 times
+# closer in a few seconds (README, faces)
 BEST_PICTURE_NOTE = "--quality best paints pictures with the colour stroke search (--method search), not the agent: it paints them closer"
 LINE_ART = ("omniglot", "mnist")  # shipped checkpoints for line art, most general first
 COLOUR = ("faces",)

@@ -104,7 +104,7 @@ def fit_strokes(program: StrokeProgram, target_ink: np.ndarray, iterations: int 
         return program
     stack = target_ink[None] if pages is None else target_ink
     points, controls, widths, layout = _parameters(runs, program.brush)
-    page_of_curve = torch.tensor([0] * len(runs) if pages is None else pages)[layout.run_of]
+    page_of_curve = None if pages is None else torch.tensor(pages)[layout.run_of]
     pairs = _tile_pairs(points, controls, layout, widths, stack.shape[1:], tile, samples, page_of_curve)
     if pairs is None:  # too much at once for bounded memory: fitted in two parts, one after the other
         if len(runs) == 1:
