@@ -38,6 +38,8 @@ MyPaintBrush *mypaint_brush_new(void);
 void mypaint_brush_unref(MyPaintBrush *self);
 void mypaint_brush_reset(MyPaintBrush *self);
 void mypaint_brush_new_stroke(MyPaintBrush *self);
+float mypaint_brush_get_state(MyPaintBrush *self, int i);
+void mypaint_brush_set_state(MyPaintBrush *self, int i, float value);
 gboolean mypaint_brush_from_string(MyPaintBrush *self, const char *string);
 void mypaint_brush_set_base_value(MyPaintBrush *self, int id, float value);
 float mypaint_brush_get_base_value(MyPaintBrush *self, int id);

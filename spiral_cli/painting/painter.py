@@ -55,12 +55,15 @@ class Painter:
         return 1.0 - self.surface.premultiplied()[..., 0].astype(np.float32) / FIXED_ONE
 
     def continue_from(self, other: Painter) -> None:
-        """Take another painter's canvas, pen position and pen pressure, to try out an
-        action without touching it. Only the brush's own dynamics start afresh."""
+        """Take another painter's canvas, pen and brush state, to try out an action without
+        touching it: a stroke that goes on with the pen down paints here exactly as it would
+        there (for brushes without random dabs)."""
         self.surface.copy_from(other.surface)
         self.surface.begin()
         self._jump(other.position)
         self.surface.end()
+        if other._pen_down_pressure is not None:  # after a jump a fresh brush is what `other` has too
+            self.brush.take_state(other.brush)
         self._pen_down_pressure = other._pen_down_pressure
 
     def execute(self, action: Action) -> None:

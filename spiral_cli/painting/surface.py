@@ -12,6 +12,7 @@ from spiral_cli.painting.libmypaint import ffi, lib, setting_id
 TILE = 64
 FIXED_ONE = 1 << 15  # libmypaint's 15-bit fixed point 1.0
 DTIME = 0.1  # seconds between stroke_to events; brushes look different at other values
+BRUSH_STATES = 44  # MYPAINT_BRUSH_STATES_COUNT of libmypaint 1.5 (it asserts on any index beyond)
 
 
 class Brush:
@@ -46,6 +47,14 @@ class Brush:
         """Lift the pen and put it down at (x, y) without drawing."""
         lib().mypaint_brush_reset(self._ptr)
         self._stroke_to(self._ptr, surface.ptr, x, y, 0.0, 0.0, 0.0, DTIME)
+
+    def take_state(self, other: Brush) -> None:
+        """Carry on where `other` is with the pen down: its smoothed position, speed, direction
+        and pressure. Only a random brush's generator is not copied (libmypaint hides it)."""
+        c = lib()
+        get, put = c.mypaint_brush_get_state, c.mypaint_brush_set_state
+        for i in range(BRUSH_STATES):
+            put(self._ptr, i, get(other._ptr, i))
 
     def stroke_through(self, surface: Surface, xs, ys, pressures) -> None:
         """Send the pen through the given points (plain Python floats are fastest)."""
