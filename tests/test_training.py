@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 from spiral_cli.data import load_dataset
 from spiral_cli.errors import UsageError
 from spiral_cli.envs.paint import PaintConfig
-from spiral_cli.training.checkpoint import history, latest_checkpoint, load_module, save_module
+from spiral_cli.training.checkpoint import history, latest_checkpoint, load_module, read_state, save_module
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.synthetic import synthetic_targets
 from spiral_cli.evaluation.reconstruction import score
@@ -372,6 +372,8 @@ def test_init_from_starts_with_another_runs_weights(stroke_targets, tmp_path):
     assert summary.updates >= 3
     rows = [r for r in policy_rows(second) if "l2_relative" in r]
     assert rows[0]["l2_relative"] < 0.8, "the first episodes already come from the trained weights"
+    before, after = (read_state(latest_checkpoint(run)) for run in (first, second))
+    assert after["total_wall_seconds"] == pytest.approx(after["wall_seconds"] + before["wall_seconds"], abs=0.02)
     bad = tiny_config(stroke_targets, updates=3, init_from=str(first), model_options={**TINY_MODEL, "hidden": 32})
     with pytest.raises(UsageError):
         train(bad, tmp_path / "third")

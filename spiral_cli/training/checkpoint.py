@@ -130,3 +130,17 @@ def read_state(checkpoint: Path) -> dict:
         return json.loads((checkpoint / "state.json").read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise UsageError(f"{checkpoint}: unreadable checkpoint state ({exc})") from None
+
+
+def seconds_behind(init_from: str | None) -> float:
+    """Wall seconds of training behind the weights `--init-from` names, its own and what they
+    in turn started from: a run that starts from them counts them into its total."""
+    if not init_from:
+        return 0.0
+    from spiral_cli.parsing.agent import resolve_checkpoint
+
+    state_file = resolve_checkpoint(init_from)[1].parent / "state.json"
+    if not state_file.is_file():
+        return 0.0
+    state = json.loads(state_file.read_text())
+    return float(state.get("total_wall_seconds", state.get("wall_seconds", 0.0)))

@@ -27,7 +27,7 @@ import torch
 from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.training.checkpoint import (
     commit_checkpoint, latest_checkpoint, load_state, module_state, new_checkpoint_dir, read_state, restore_state,
-    save_state,
+    save_state, seconds_behind,
 )
 from spiral_cli.training.monitor import Monitor
 from spiral_cli.training.selection import select
@@ -193,6 +193,7 @@ class RayTrainer:
         self.data = None if data is None else ray.put(data.numpy())
         self.checkpoint_dir, self.initial_weights = checkpoint, initial_weights
         self.prior_wall = float(prior.get("wall_seconds", 0.0))
+        self.seconds_behind = seconds_behind(config.init_from)
         self.counts = {k: int(prior.get(k, 0)) for k in ("updates", "env_steps", "d_updates")}
         self.monitor = Monitor(run_dir, console)
         self.seed = config.seed * 1000 + self.counts["updates"]
@@ -263,6 +264,7 @@ class RayTrainer:
             save_state(critic, partial, "discriminator")
         state = {
             **self.counts, "wall_seconds": round(wall_seconds, 2), "backend": "ray",
+            "total_wall_seconds": round(wall_seconds + self.seconds_behind, 2),  # with --init-from's
             "phase": "warm-start" if self._phase(wall_seconds) == WARM_START else "reinforce",
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "metrics": {k: v for k, v in self.monitor.latest.items() if isinstance(v, (int, float))},

@@ -21,6 +21,7 @@ from spiral_cli.errors import SpiralError, UsageError
 from spiral_cli.training.actor import actor_main, load_teacher
 from spiral_cli.training.checkpoint import (
     commit_checkpoint, latest_checkpoint, load_module, new_checkpoint_dir, read_state, record_history,
+    seconds_behind,
 )
 from spiral_cli.training.config import TrainConfig
 from spiral_cli.training.discriminator_learner import discriminator_learner_main
@@ -164,6 +165,7 @@ class Trainer:
             d_weights = SharedWeights(build_discriminator(config, shape), ctx)
             replay = ReplayStore(config.replay_batches * config.batch_size, shape, ctx)
         self.prior_wall = float(prior.get("wall_seconds", 0.0))
+        self.seconds_behind = seconds_behind(config.init_from)
         self.shared = Shared(
             config=config, env_config=env, components=components, image_shape=shape,
             store=RolloutStore(slots, env.episode_length, config.envs_per_actor, shape, components),
@@ -242,6 +244,7 @@ class Trainer:
             "env_steps": counts["policy"][1],
             "d_updates": counts.get("discriminator", (shared.d_updates.value,))[0],
             "wall_seconds": round(wall_seconds, 2),
+            "total_wall_seconds": round(wall_seconds + self.seconds_behind, 2),  # with --init-from's
             "phase": "warm-start" if shared.phase.value == WARM_START else "reinforce",
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "metrics": {k: v for k, v in self.monitor.latest.items() if isinstance(v, (int, float))},
