@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds checkpoints/faces on a 2-core machine (about 2.5 hours):
+# Builds checkpoints/faces on a 2-core machine (about 4.5 hours):
 #   1. the colour stroke search paints every training face and a jittered crop of each in one
 #      20-step episode each (spiral dataset paintings, about 60 minutes; resumable); training
 #      clones their mirror images too, four views of every face;
@@ -44,3 +44,22 @@ cp runs/faces-ei/config.json checkpoints/faces/config.json
 cp runs/faces-ei/best/policy.safetensors runs/faces-ei/best/state.json checkpoints/faces/
 spiral eval --checkpoint faces --data "$FACES" --n 100 --paint 64:20 --json runs/faces-ei-eval64.json
 spiral eval --checkpoint faces --data "$FACES" --n 20 --paint 128:200 --json runs/faces-ei-eval128.json
+
+# 5. (session 20) 60 minutes from step 4's weights with half the episodes searched as in step 4 and
+#    half reinforced with the discriminator reward and the colour-histogram penalty, beside the same
+#    run with --reward l2 (paper Figure 8b; one actor each, so both get the same share of the
+#    machine); the discriminator run's checkpoint best on 100 validation faces ships as `faces`.
+cp -r checkpoints/faces runs/faces-s20-init  # step 4's weights, by content (hash in the card)
+for reward in discriminator l2; do
+  spiral train --data "$FACES" --init-from runs/faces-s20-init --brush classic/pen --location-input --location-readout \
+    --search 8 --search-fraction 0.5 --imitation 0 --warm-start 0 --lr 3e-4 --reward "$reward" --color-penalty 0.1 \
+    --d-centering 0.01 --actors 1 --batch-size 32 --minutes 60 --checkpoint-minutes 5 --select 100 --history \
+    --run-dir "runs/faces-8b-$reward" &
+done
+wait
+python tools/reward_curves.py runs/faces-8b-discriminator runs/faces-8b-l2 --data "$FACES" --n 100 --ylim 0.08 0.2 \
+  --plot docs/rewards/faces-s20.png --json docs/rewards/faces-s20.json
+cp runs/faces-8b-discriminator/config.json checkpoints/faces/config.json
+cp runs/faces-8b-discriminator/best/policy.safetensors runs/faces-8b-discriminator/best/state.json checkpoints/faces/
+spiral eval --checkpoint faces --data "$FACES" --n 100 --paint 64:20 --json runs/faces-s20-eval64.json
+spiral eval --checkpoint faces --data "$FACES" --n 20 --paint 128:200 --json runs/faces-s20-eval128.json
