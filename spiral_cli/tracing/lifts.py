@@ -149,6 +149,7 @@ def _straightness(path: np.ndarray, arc: np.ndarray, i: int, reach: float) -> fl
 
 def _straight_share(paths: list[np.ndarray], reach: float) -> float:
     """Share of the glyph's centre-line points where it runs straight (turns under 15 degrees)."""
-    turns = [(_turns(p, _arc(p), reach), _arc(p)) for p in paths if len(p) > 2]
-    inner = np.concatenate([t[(a >= reach) & (a[-1] - a >= reach)] for t, a in turns]) if turns else np.zeros(0)
+    arcs = [(p, _arc(p)) for p in paths if len(p) > 2]
+    inner = (np.concatenate([_turns(p, a, reach)[(a >= reach) & (a[-1] - a >= reach)] for p, a in arcs])
+             if arcs else np.zeros(0))
     return float((inner < 15).mean()) if len(inner) else 1.0

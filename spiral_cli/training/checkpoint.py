@@ -139,8 +139,8 @@ def seconds_behind(init_from: str | None) -> float:
         return 0.0
     from spiral_cli.parsing.agent import resolve_checkpoint
 
-    state_file = resolve_checkpoint(init_from)[1].parent / "state.json"
-    if not state_file.is_file():
+    weights_dir = resolve_checkpoint(init_from)[1].parent
+    if not (weights_dir / "state.json").is_file():
         return 0.0
-    state = json.loads(state_file.read_text())
+    state = read_state(weights_dir)
     return float(state.get("total_wall_seconds", state.get("wall_seconds", 0.0)))
