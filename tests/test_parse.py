@@ -360,3 +360,20 @@ def test_a_glyph_the_agent_is_far_behind_the_tracer_on_is_not_finished(untrained
     monkeypatch.setattr(parse, "GIVE_UP", float("inf"))
     parse.parse_read([comb_glyph()], str(untrained_checkpoint))
     assert calls  # never given up: its ends are carried on
+
+
+def test_a_glyph_the_agent_is_hopelessly_behind_on_is_not_fitted_off_the_grid(untrained_checkpoint, monkeypatch):
+    from dataclasses import replace
+
+    from spiral_cli.parsing import parse
+
+    monkeypatch.setitem(parse.QUALITIES, "fast", replace(parse.QUALITIES["fast"], traced_enough=None))
+    fitted = []
+    real = parse._fitted_off_grid
+    monkeypatch.setattr(parse, "_fitted_off_grid", lambda programs, *args: fitted.append(len(programs)) or real(programs, *args))
+    glyphs = [comb_glyph(), comb_glyph()]
+    assert parse.parse_read(glyphs, str(untrained_checkpoint))[0].program.source["strokes_from"] == "tracer"
+    assert not fitted  # random weights scribble far from the comb: no fit is tried
+    monkeypatch.setattr(parse, "HOPELESS", float("inf"))
+    parse.parse_read(glyphs, str(untrained_checkpoint))
+    assert fitted == [2]

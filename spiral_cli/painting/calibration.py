@@ -19,6 +19,7 @@ from spiral_cli.programs.model import Action
 _SIZES = np.geomspace(0.5, 64.0, 22)
 _LENGTH = 160.0
 _SEGMENT_LENGTHS = np.geomspace(4.0, 256.0, 7)  # px
+_LOG_SEGMENT_LENGTHS = np.log(_SEGMENT_LENGTHS)
 
 
 @functools.lru_cache(maxsize=32)
@@ -64,9 +65,15 @@ def size_for_width(brush: str, width: float, length: float | None = None) -> flo
     or of a segment `length` px long."""
     if length is None:
         return float(np.interp(width, _widths(brush), _SIZES))
-    table, position = _widths_by_length(brush), np.log(np.clip(length, _SEGMENT_LENGTHS[0], _SEGMENT_LENGTHS[-1]))
-    sizes = [np.interp(width, row, _SIZES) for row in table]
-    return float(np.exp(np.interp(position, np.log(_SEGMENT_LENGTHS), np.log(sizes))))
+    position = np.log(np.clip(length, _SEGMENT_LENGTHS[0], _SEGMENT_LENGTHS[-1]))
+    return float(np.exp(np.interp(position, _LOG_SEGMENT_LENGTHS, _log_sizes_by_length(brush, float(width)))))
+
+
+@functools.lru_cache(maxsize=256)
+def _log_sizes_by_length(brush: str, width: float) -> np.ndarray:
+    """log of the size painting `width` px at each of _SEGMENT_LENGTHS (a drawing's segments
+    share its line width, so this is read once per drawing, not per segment)."""
+    return np.log([np.interp(width, row, _SIZES) for row in _widths_by_length(brush)])
 
 
 def width_of_size(brush: str, size: float) -> float:
