@@ -60,6 +60,19 @@ def test_a_pencil_drawing_stays_strokes(tmp_path):
     assert "line_art" not in result.program.source
 
 
+def test_a_drawing_on_grey_shaded_paper_stays_strokes(tmp_path):
+    """A scan's paper is mid-grey and the strokes leave it white, so a painting is closer in
+    colour; but not to the lines, and the lines are what the user wants."""
+    drawing = np.asarray(Image.open(pencil_drawing(tmp_path / "pencil.png")), np.float32) / 255
+    yy, xx = np.mgrid[0:96, 0:96] / 96.0
+    paper = 0.72 + 0.1 * xx - 0.05 * yy  # shaded where the page curls
+    Image.fromarray((np.clip(paper * drawing ** 2, 0, 1) * 255).astype(np.uint8)).save(tmp_path / "scan.png")
+    image = read_image(tmp_path / "scan.png")
+    assert photos.mid_tones(image) > photos.MID_TONES  # the paper alone passes the cheap test
+    result = parse_files([tmp_path / "scan.png"])[0]
+    assert result.program.color_mode == "grayscale" and result.program.source["checkpoint"] == "omniglot"
+
+
 def test_mid_tones_tell_a_photo_from_a_drawing(tmp_path):
     assert photos.mid_tones(read_image(grey_photo(tmp_path / "portrait.png"))) > 0.5
     assert photos.mid_tones(read_image(pencil_drawing(tmp_path / "pencil.png"))) < 0.1

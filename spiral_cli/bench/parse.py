@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from spiral_cli.painting.painter import render_program
-from spiral_cli.parsing.convert import even_chunks
+from spiral_cli.parsing.convert import even_chunks, settle_worker
 from spiral_cli.programs.model import Action, StrokeProgram
 
 COUNTS = {64: 32, 512: 4, 1024: 2}  # images per measurement and process
@@ -64,8 +64,7 @@ def bench_parse(sides=(64, 512, 1024), qualities=("fast", "best"), processes=(1,
     results = []
     for count in processes:
         context = multiprocessing.get_context("spawn")  # libmypaint and torch threads do not survive fork
-        with concurrent.futures.ProcessPoolExecutor(count, mp_context=context, initializer=_warm,
-                                                    initargs=(method, checkpoint)) as pool:
+        with concurrent.futures.ProcessPoolExecutor(count, mp_context=context, initializer=settle_worker) as pool:
             list(pool.map(_parse, [(64, [0], "fast", method, checkpoint)] * count))  # load the agent everywhere
             for side, inputs in [(_longest_side(images), images)] if images else [(side, None) for side in sides]:
                 for quality in qualities:
@@ -86,12 +85,6 @@ def _longest_side(paths: list[Path] | None) -> int:
     from PIL import Image
 
     return max(max(Image.open(path).size) for path in paths) if paths else 0
-
-
-def _warm(method: str, checkpoint) -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one process per core
 
 
 def _parse(task) -> int:

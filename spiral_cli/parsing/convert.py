@@ -180,11 +180,23 @@ def even_chunks(items: list, workers: int, quality: str) -> list[list]:
 
 
 def init_worker(job: ConvertJob) -> None:
-    import torch
-
     global _JOB
     _JOB = job
-    torch.set_num_threads(1)  # one process per core
+    settle_worker()
+
+
+def settle_worker() -> None:
+    """One thread per worker process (one process per core), and the pipeline's modules imported
+    and moved out of the garbage collector's way: they live as long as the process, and its
+    full collections would otherwise walk them again and again (3% of a glyph's time)."""
+    import gc
+
+    import torch
+
+    import spiral_cli.parsing.parse  # noqa: F401  (torch, scipy, the tracer and the painter)
+
+    torch.set_num_threads(1)
+    gc.freeze()
 
 
 def convert_chunk(task) -> list[tuple[str, str | None]]:

@@ -577,11 +577,10 @@ def _painted_if_photo(image: InkImage, result, quality: str, max_strokes: int | 
             or not photos.has_photo_tones(image):
         return result
     drawn = render_program(result.program).astype(np.float32) / 255.0 if result.program.strokes else np.ones_like(image.rgb)
-    strokes_error = photos.relative_error(drawn, image.rgb)
-    if strokes_error <= photos.TRY_ABOVE:
+    if photos.relative_error(drawn, image.rgb) <= photos.TRY_ABOVE:
         return result
     agent = load_agent(colour)
-    closer, judged = photos.judged_closer(agent, image, strokes_error, seed, QUALITIES[quality].temperature)
+    closer, strokes_error, judged = photos.judged_closer(agent, image, drawn, seed, QUALITIES[quality].temperature)
     if not closer:
         return result
     line_art = result.program.source or {}

@@ -58,15 +58,20 @@ def _ragged(mask: np.ndarray, width: float, length: float) -> bool:
     return (holes + pieces) * width / length > RAGGED
 
 
-def without_paper(ink: np.ndarray, block: int = 32) -> np.ndarray:
-    """Ink with the paper's own tone and shading taken out: the paper is what most of each
-    block of the image is (its median), smoothed across blocks."""
+def without_paper(ink: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
+    """Ink with the paper's own tone and shading (`paper_tone`, by default the image's own) taken out."""
+    paper = paper_tone(ink) if paper is None else paper
+    return np.clip((ink - paper) / np.maximum(1 - paper, 0.05), 0, 1).astype(np.float32)
+
+
+def paper_tone(ink: np.ndarray, block: int = 32) -> np.ndarray:
+    """The paper's ink at each pixel: what most of each block of the image is (its median),
+    smoothed across blocks."""
     h, w = ink.shape
     rows, cols = -(-h // block), -(-w // block)
     padded = np.pad(ink, ((0, rows * block - h), (0, cols * block - w)), mode="edge")
     paper = np.median(padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1), -1)
-    paper = ndimage.zoom(ndimage.median_filter(paper, 3, mode="nearest"), block, order=1)[:h, :w]
-    return np.clip((ink - paper) / np.maximum(1 - paper, 0.05), 0, 1).astype(np.float32)
+    return ndimage.zoom(ndimage.median_filter(paper, 3, mode="nearest"), block, order=1)[:h, :w]
 
 
 def _width(ink: np.ndarray, mask: np.ndarray, level: float) -> tuple[float, float]:
