@@ -431,3 +431,29 @@ def test_line_art_runs_get_the_tracer_schedule_for_what_they_are_not_given():
 def test_a_warm_start_learning_rate_needs_a_warm_start(stroke_targets):
     with pytest.raises(UsageError, match="--warm-start-lr needs --warm-start"):
         tiny_config(stroke_targets, warm_start_learning_rate=1e-3).validate()
+
+
+def test_search_temperature_reaches_the_proposals_and_needs_search(stroke_targets, monkeypatch):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from spiral_cli.envs import make_vector_env
+    from spiral_cli.training import actor
+    from spiral_cli.training.shared import RolloutStore
+
+    with pytest.raises(UsageError, match="--search-temperature"):
+        tiny_config(stroke_targets, search_temperature=0.5).validate()
+    config = tiny_config(stroke_targets, search_candidates=4, search_temperature=0.5)
+    env = environment_for(config)
+    components = env.action_components()
+    policy = build_policy(config, components, env.image_shape).eval()
+    data = load_dataset(config.data, "train", env.canvas, env.color).images
+    shared = SimpleNamespace(config=config, data=torch.from_numpy(data),
+                             store=RolloutStore(1, env.episode_length, 8, env.image_shape, components))
+    temperatures = []
+    real = actor.search_step
+    monkeypatch.setattr(actor, "search_step", lambda *args: temperatures.append(args[6]) or real(*args))
+    actor.fill_with_policy(policy, make_vector_env(config.env, 8, env), shared, 0, np.random.default_rng(0),
+                           searching=True)
+    assert temperatures and set(temperatures) == {0.5}

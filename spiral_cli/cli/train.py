@@ -61,6 +61,11 @@ def train(
         help="With --search: refine the chosen action on the action grid (ends to a neighbouring cell, width and pressure "
              "to their best level) before the policy imitates it.",
     ),
+    search_temperature: float = typer.Option(
+        1.0, "--search-temperature",
+        help="With --search: temperature of the sampled proposals (below 1 keeps them near the policy's most likely "
+             "actions, so that imitating them does not flatten a sharp policy).",
+    ),
     search_replay: int = typer.Option(
         0, "--search-replay",
         help="With --search: for each new searched batch, learn this many more times from recent searched batches "
@@ -157,7 +162,7 @@ def train(
             env=env, data=data, conditional=conditional, model=model, model_options=model_options,
             env_options=env_options, envs_per_actor=envs_per_actor, minutes=minutes, updates=updates,
             human_strokes=human_strokes, paintings=None if paintings is None else str(paintings),
-            search_refine=search_refine, search_replay=search_replay, dagger=dagger,
+            search_refine=search_refine, search_replay=search_replay, search_temperature=search_temperature, dagger=dagger,
             entropy_cost=entropy_cost, discount=discount,
             stroke_penalty=stroke_penalty, ink_penalty=ink_penalty, color_penalty=color_penalty,
             d_updates_per_policy_update=d_ratio, d_warmup=d_warmup, d_learning_rate=d_learning_rate,

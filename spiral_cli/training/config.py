@@ -152,6 +152,8 @@ class TrainConfig:
             raise UsageError("--search needs --data targets, and a conditional agent or a --teacher")
         if self.search_refine and self.search_candidates < 2:
             raise UsageError("--search-refine needs --search K")
+        if self.search_temperature <= 0 or (self.search_temperature != 1.0 and self.search_candidates < 2):
+            raise UsageError("--search-temperature must be above 0 and needs --search K")
         if self.search_replay < 0 or (self.search_replay and self.search_candidates < 2):
             raise UsageError("--search-replay must be at least 0 and needs --search K")
         if not 0.0 <= self.dagger < 1.0 or (self.dagger and self.search_candidates < 2):
