@@ -6,7 +6,7 @@ paints it too, briefly (the judge), and the picture is painted in full when the 
 closer in colour and closer to its lines as well (a scan's grey paper is no reason to paint it).
 
 Chosen on the validation split (held-out faces are the test split): the line-art strokes
-re-render the 36 grey validation faces at 0.22 to 1.77 of a white page's colour error, a
+re-render 36 of the 37 grey validation faces at 0.22 to 1.77 of a white page's colour error, a
 painting of 100 strokes at 0.009 to 0.095; with the paper's tone taken out the painting's error
 is 0.15 to 0.70 of the strokes'. The validation line drawings (`tools/make_lineart_eval.py
 --split valid`) come out the other way: at least 4.4 times the strokes' error for a dry brush,
