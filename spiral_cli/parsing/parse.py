@@ -572,9 +572,10 @@ def painted_picture(agent: Agent, name: str, image: InkImage, quality: str, max_
 def _painted_if_photo(image: InkImage, result, quality: str, max_strokes: int | None, seed: int):
     """The line-art result, or a painting by the shipped colour agent when the picture is a
     photo with little colour that the strokes miss and a short painting is much closer (photos.py)."""
+    if not isinstance(result, ParseResult) or result.program.color_mode == "color" or not photos.has_photo_tones(image):
+        return result  # (most images stop here, before the checkpoints folder is listed)
     colour = next((name for name in COLOUR if name in shipped_checkpoints()), None)
-    if colour is None or not isinstance(result, ParseResult) or result.program.color_mode == "color" \
-            or not photos.has_photo_tones(image):
+    if colour is None:
         return result
     drawn = render_program(result.program).astype(np.float32) / 255.0 if result.program.strokes else np.ones_like(image.rgb)
     if photos.relative_error(drawn, image.rgb) <= photos.TRY_ABOVE:

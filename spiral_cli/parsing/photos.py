@@ -42,8 +42,12 @@ def relative_error(render: np.ndarray, rgb: np.ndarray) -> float:
 
 def mid_tones(image: InkImage) -> float:
     """Share of pixels neither paper nor ink: most of a photo, the edges of a drawing's lines."""
-    lightness = image.rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    lightness = _lightness(image.rgb)
     return float(((lightness > 0.2) & (lightness < 0.8)).mean())
+
+
+def _lightness(rgb: np.ndarray) -> np.ndarray:
+    return rgb @ np.array([0.299, 0.587, 0.114], np.float32)  # as parsing/images.py reads ink
 
 
 def has_photo_tones(image: InkImage) -> bool:
@@ -68,7 +72,7 @@ def judged_closer(agent: Agent, image: InkImage, strokes_render: np.ndarray, see
 
 def _ink(render: np.ndarray, inverted: bool) -> np.ndarray:
     """A render's ink as the image's is read (parsing/images.py: light ink on a dark ground too)."""
-    lightness = render @ np.array([0.299, 0.587, 0.114], np.float32)
+    lightness = _lightness(render)
     return lightness if inverted else 1.0 - lightness
 
 
